@@ -1,0 +1,129 @@
+"""The `sciextract` command: one subcommand per DVC stage, plus predict and score. Parsing only."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from sciextract.errors import InputError
+
+
+def _config(args: argparse.Namespace):
+    from sciextract.config import load_config
+
+    config = load_config(args.params)
+    if getattr(args, "task", None):
+        config.task = args.task
+    _set_threads(config.model.cpu_threads)
+    return config
+
+
+def _set_threads(threads: int) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def cmd_base_model(args):
+    from sciextract.stages import run_base_model
+
+    run_base_model(_config(args))
+
+
+def cmd_prepare(args):
+    from sciextract.stages import run_prepare
+
+    run_prepare(_config(args))
+
+
+def cmd_sft(args):
+    from sciextract.stages import run_sft_stage
+
+    run_sft_stage(_config(args))
+
+
+def cmd_grpo(args):
+    from sciextract.stages import run_grpo_stage
+
+    run_grpo_stage(_config(args))
+
+
+def cmd_evaluate(args):
+    from sciextract.stages import run_evaluate
+
+    run_evaluate(_config(args), args.variant)
+
+
+def cmd_predict(args):
+    from sciextract.stages import run_predict
+
+    run_predict(_config(args), args.model, args.input, args.output)
+
+
+def cmd_score(args):
+    from sciextract.scoring.report import score_funding_file
+
+    score_funding_file(gold=args.gold, predictions=args.predictions, mode=args.mode, output=args.output,
+                       funder_threshold=args.funder_threshold, text_threshold=args.text_threshold)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sciextract", description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="params file (default: params.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("base_model", help="turn model.base into a plain transformers model under models/base"
+                   ).set_defaults(func=cmd_base_model)
+    for name, func, help_text in (
+        ("prepare", cmd_prepare, "build and split the task's data under data/<task>/"),
+        ("sft", cmd_sft, "LoRA SFT -> models/<task>/sft"),
+        ("grpo", cmd_grpo, "GRPO from the SFT policy -> models/<task>/grpo"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--task", help="override params.yaml's task")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("evaluate", help="run one variant on the test split and extra sets -> reports/eval/<task>/<variant>")
+    p.add_argument("--variant", required=True, help="rule | base | sft | grpo | an adapter folder")
+    p.add_argument("--task", help="override params.yaml's task")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="run any variant on any file of the task's format")
+    p.add_argument("--task", help="override params.yaml's task")
+    p.add_argument("--model", required=True, help="rule | base | sft | grpo | an adapter folder")
+    p.add_argument("--input", required=True, type=Path)
+    p.add_argument("--output", required=True, type=Path)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("score", help="score a predictions file against gold")
+    p.add_argument("score_task", choices=["funding"])
+    p.add_argument("--gold", required=True, type=Path)
+    p.add_argument("--predictions", required=True, type=Path)
+    p.add_argument("--mode", choices=["balanced", "permissive", "strict"], default="balanced")
+    p.add_argument("--funder-threshold", type=float, default=0.8)
+    p.add_argument("--text-threshold", type=float, default=0.8)
+    p.add_argument("--output", type=Path, help="write the metrics JSON here")
+    p.set_defaults(func=cmd_score)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""LoRA SFT with TRL's SFTTrainer; task-agnostic: the task turns records into prompt-completion pairs."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+
+import mlflow
+import torch
+
+from sciextract.config import Config
+from sciextract.modeling import load_causal_lm, load_tokenizer, lora_config, resolve_base
+from sciextract.tasks.base import Task
+from sciextract.tracking import StepMetricsCallback, inputs_hash, write_curve_csv
+from sciextract.train.common import (checkpoint_dir, checkpoint_step, last_checkpoint, model_card, precision_flags, publish_adapter,
+                                     train_or_restore)
+
+log = logging.getLogger(__name__)
+
+
+def setup(task: Task, config: Config, data_dir: Path, base_dir: Path):
+    """Dataset, model and tokenizer for SFT."""
+    from datasets import Dataset
+
+    records = task.load_split(data_dir, "sft")
+    if config.sft.max_examples:
+        records = records[: config.sft.max_examples]
+    dataset = Dataset.from_list([task.sft_example(r) for r in records])
+    base = resolve_base(base_dir)
+    tokenizer = load_tokenizer(base)
+    model = load_causal_lm(base, config.model, for_training=True)
+    return dataset, model, tokenizer, base
+
+
+def completion_only_loss(model, inputs: dict, num_items_in_batch=None):
+    """Next-token cross-entropy with the LM head applied only at positions that carry a label.
+
+    The prompt (system prompt, statement) is most of every sequence; projecting only the completion
+    positions onto the vocabulary skips most of the largest matmul of a small model, in forward and
+    backward, with the same loss as projecting everything.
+    """
+    import torch.nn.functional as F
+
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    hidden = causal_lm.get_decoder()(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
+                                     use_cache=False).last_hidden_state
+    labels = inputs["labels"][:, 1:]
+    keep = labels != -100
+    logits = causal_lm.get_output_embeddings()(hidden[:, :-1][keep])
+    total = F.cross_entropy(logits.float(), labels[keep], reduction="sum")
+    count = num_items_in_batch if num_items_in_batch is not None else keep.sum()
+    return total / torch.as_tensor(count, device=total.device).clamp(min=1)
+
+
+def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, callbacks: list):
+    from trl import SFTConfig, SFTTrainer
+
+    class CompletionLogitsSFTTrainer(SFTTrainer):
+        """SFTTrainer whose loss projects only completion positions (see `completion_only_loss`)."""
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if return_outputs or self.accelerator.num_processes > 1:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            return completion_only_loss(model, inputs, num_items_in_batch)
+
+    s = config.sft
+    args = SFTConfig(
+        output_dir=str(output_dir),
+        learning_rate=s.learning_rate,
+        lr_scheduler_type=s.lr_scheduler_type,
+        warmup_steps=s.warmup_steps,
+        weight_decay=s.weight_decay,
+        num_train_epochs=s.num_train_epochs,
+        max_steps=s.max_steps,
+        per_device_train_batch_size=s.per_device_train_batch_size,
+        gradient_accumulation_steps=s.gradient_accumulation_steps,
+        max_length=s.max_length,
+        completion_only_loss=True,
+        train_sampling_strategy="group_by_length",
+        gradient_checkpointing=False,
+        save_strategy="steps",
+        save_steps=s.save_steps,
+        save_total_limit=2,
+        logging_steps=s.logging_steps,
+        seed=s.seed,
+        report_to="none",
+        disable_tqdm=False,
+        dataloader_num_workers=0,
+        **precision_flags(config.model),
+    )
+    return CompletionLogitsSFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                      peft_config=lora_config(s.lora), callbacks=callbacks)
+
+
+def _mean_loss(log_history: list[dict]) -> float:
+    losses = [entry["loss"] for entry in log_history if "loss" in entry]
+    return float(sum(losses) / len(losses)) if losses else float("nan")
+
+
+def run_sft(task: Task, config: Config, *, data_dir: Path, base_dir: Path, out_dir: Path,
+            checkpoint_root: Path, curve_path: Path) -> dict:
+    """Train, checkpointing every `save_steps`; a rerun of the same config resumes; returns metrics."""
+    dataset, model, tokenizer, base = setup(task, config, data_dir, base_dir)
+    run_hash = inputs_hash({"sft": dataclasses.asdict(config.sft), "model": dataclasses.asdict(config.model)},
+                           [Path(data_dir) / "sft.jsonl", Path(base_dir)])
+    trainer = trainer_for(config, dataset, model, tokenizer, checkpoint_dir(checkpoint_root, run_hash),
+                          [StepMetricsCallback()])
+    kept = len(trainer.train_dataset)
+    if kept == 0:
+        raise ValueError(f"params.yaml, field 'sft.max_length': {config.sft.max_length} tokens cut every completion "
+                         f"away, so no SFT example is left; raise it")
+    truncated = sum(len(ids) >= config.sft.max_length for ids in trainer.train_dataset["input_ids"])
+    if truncated or kept < len(dataset):
+        log.warning("SFT: %d of %d examples cut at sft.max_length=%d, %d dropped with no completion token left",
+                    truncated, len(dataset), config.sft.max_length, len(dataset) - kept)
+    resume = last_checkpoint(checkpoint_dir(checkpoint_root, run_hash))
+    started = time.perf_counter()
+    train_or_restore(trainer, resume)
+    elapsed = time.perf_counter() - started
+    write_curve_csv(trainer.state.log_history, curve_path)
+    resumed_step = checkpoint_step(resume)
+    mean_length = sum(len(ids) for ids in trainer.train_dataset["input_ids"]) / len(trainer.train_dataset)
+    examples_seen = (trainer.state.global_step - resumed_step) * config.sft.per_device_train_batch_size \
+        * config.sft.gradient_accumulation_steps
+    metrics = {
+        "train_loss": _mean_loss(trainer.state.log_history),
+        "train_steps": int(trainer.state.global_step),
+        "train_examples": len(dataset),
+        "truncated_examples": truncated,
+        "dropped_examples": len(dataset) - kept,
+        "train_seconds": round(elapsed, 2),
+        "resumed_from_step": resumed_step,
+        "mean_example_tokens": round(mean_length, 1),
+        "train_tokens_per_second": round(examples_seen * mean_length / elapsed, 1),
+    }
+    mlflow.log_metrics({f"final/{k}": float(v) for k, v in metrics.items()})
+    card = model_card(title=f"{task.name} SFT adapter", base_model=base, stage="sft", task=task.name,
+                      data={"split": f"{data_dir}/sft.jsonl", "examples": len(dataset)},
+                      params={k: v for k, v in dataclasses.asdict(config.sft).items()}, metrics=metrics)
+    publish_adapter(trainer, tokenizer, Path(out_dir), card)
+    return metrics
