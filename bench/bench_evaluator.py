@@ -1,6 +1,6 @@
 """Evaluator and reward throughput (documents per second) on generated documents.
 
-Run: `PYTHONPATH=src .venv/bin/python bench/bench_evaluator.py [--documents N] [--seed S]`.
+Run: `.venv/bin/python bench/bench_evaluator.py [--documents N] [--seed S]`.
 Predictions are noisy copies of the gold (dropped, renamed, abbreviated funders; typo'd ids), so every
 matching path is exercised; no external data is needed.
 """

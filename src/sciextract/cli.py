@@ -53,9 +53,28 @@ def cmd_grpo(args):
 
 
 def cmd_evaluate(args):
-    from sciextract.stages import run_evaluate
+    if args.predictions is None:
+        from sciextract.stages import run_evaluate
 
-    run_evaluate(_config(args), args.variant)
+        run_evaluate(_config(args), args.variant)
+        return
+    from sciextract import paths
+    from sciextract.scoring.report import score_funding_file
+
+    config = _config(args)
+    if config.task != "funding":
+        raise InputError(args.params, f"scoring a predictions file is implemented for funding, not '{config.task}'",
+                         field="task")
+    gold = args.gold or paths.data_dir(config.task) / "test.jsonl"
+    score_funding_file(gold=gold, predictions=args.predictions, mode=args.mode or config.evaluate.mode,
+                       output=args.output, funder_threshold=config.evaluate.funder_threshold,
+                       text_threshold=config.evaluate.text_threshold)
+
+
+def cmd_leaderboard(args):
+    from sciextract.stages import run_leaderboard
+
+    run_leaderboard(_config(args))
 
 
 def cmd_predict(args):
@@ -88,10 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--task", help="override params.yaml's task")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("evaluate", help="run one variant on the test split and extra sets -> reports/eval/<task>/<variant>")
-    p.add_argument("--variant", required=True, help="rule | base | sft | grpo | an adapter folder")
+    p = sub.add_parser("evaluate", help="run one variant on the test split and extra sets -> reports/eval/<task>/<variant>,"
+                       " or score an existing predictions file")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--variant", help="rule | base | sft | grpo | an adapter folder")
+    what.add_argument("--predictions", type=Path, help="score this predictions JSONL instead of running a model")
+    p.add_argument("--gold", type=Path, help="with --predictions: gold file (default: the prepared test split)")
+    p.add_argument("--mode", choices=["balanced", "permissive", "strict"], help="with --predictions (default: params)")
+    p.add_argument("--output", type=Path, help="with --predictions: write the metrics JSON here")
     p.add_argument("--task", help="override params.yaml's task")
     p.set_defaults(func=cmd_evaluate)
+
+    sub.add_parser("leaderboard", help="rank every evaluation within its stamp -> reports/leaderboard.{md,csv,html,png,json}"
+                   ).set_defaults(func=cmd_leaderboard)
 
     p = sub.add_parser("predict", help="run any variant on any file of the task's format")
     p.add_argument("--task", help="override params.yaml's task")

@@ -38,6 +38,11 @@ class ModelConfig:
     cpu_threads: int = 0
     """torch intra-op threads on CPU; 0 keeps torch's default (one per core)."""
 
+    def __post_init__(self) -> None:
+        _check_choice("dtype", self.dtype, ("float32", "bfloat16", "float16"))
+        _check_choice("quantization", self.quantization, ("none", "nf4"))
+        _check_choice("generation_backend", self.generation_backend, ("transformers", "vllm"))
+
 
 @dataclass
 class FundingDataConfig:
@@ -57,8 +62,20 @@ class FundingDataConfig:
 
 
 @dataclass
+class ReviewDataConfig:
+    """Review task data (peer-review concerns for biomedical papers)."""
+
+
+@dataclass
+class SciIEDataConfig:
+    """SciIE task data (SciER entities and relations)."""
+
+
+@dataclass
 class DataConfig:
     funding: FundingDataConfig = field(default_factory=FundingDataConfig)
+    review: ReviewDataConfig = field(default_factory=ReviewDataConfig)
+    sciie: SciIEDataConfig = field(default_factory=SciIEDataConfig)
 
 
 @dataclass
@@ -131,6 +148,22 @@ class GRPOSettings:
     rewards: dict[str, float] = field(default_factory=dict)
     """Reward weights by component name; empty keeps the task's defaults."""
 
+    def __post_init__(self) -> None:
+        _check_choice("loss_type", self.loss_type, ("grpo", "dapo", "dr_grpo"))
+        if self.per_device_train_batch_size % self.num_generations:
+            raise ValueError(f"per_device_train_batch_size ({self.per_device_train_batch_size}) must be a multiple "
+                             f"of num_generations ({self.num_generations}): a batch holds whole groups")
+
+
+@dataclass
+class ReviewEvalSettings:
+    """Review evaluator: sentence encoder, similarity threshold, postprocessing, baseline."""
+
+
+@dataclass
+class SciIEEvalSettings:
+    """SciIE evaluation options."""
+
 
 @dataclass
 class EvaluateSettings:
@@ -146,6 +179,36 @@ class EvaluateSettings:
     """Score at most this many documents of each set (0: all); the cut is stamped in the metrics."""
     do_sample: bool = False
     """Greedy decoding by default."""
+    review: ReviewEvalSettings = field(default_factory=ReviewEvalSettings)
+    sciie: SciIEEvalSettings = field(default_factory=SciIEEvalSettings)
+
+    def __post_init__(self) -> None:
+        _check_choice("mode", self.mode, ("strict", "balanced", "permissive"))
+
+
+@dataclass
+class SweepSettings:
+    """Optuna sweep over LoRA rank, KL coefficient and learning rate."""
+
+
+@dataclass
+class LeaderboardSettings:
+    """Model-comparison tables compiled from every evaluation JSON."""
+
+    bootstrap_samples: int = 1000
+    """Document resamples behind each confidence interval (documents drawn with replacement)."""
+    confidence: float = 0.95
+    """Coverage of the percentile bootstrap intervals."""
+    seed: int = 0
+    """Seed of the resampling, so a rerun reproduces every interval."""
+    reference_variant: str = "rule"
+    """The Δ column: headline difference to this variant's row under the same task, set and stamp."""
+    gates: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """Pass/hold per task: `{task: {all_of: [condition, ...], any_of: [condition, ...]}}`. A condition is
+    `"<column> >= <number>"` or `"<column> <= <number>"`, the column a dotted path in a set's report
+    (`metrics.funder.f1`, `parse_failure_rate`; the columns of each task are listed in
+    `sciextract.leaderboard.TASK_BOARDS`). A row passes when every `all_of` condition holds and, when
+    `any_of` is given, at least one of those; a task without a gate shows "no gate"."""
 
 
 @dataclass
@@ -168,7 +231,14 @@ class Config:
     sft: SFTSettings = field(default_factory=SFTSettings)
     grpo: GRPOSettings = field(default_factory=GRPOSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
+    sweep: SweepSettings = field(default_factory=SweepSettings)
+    leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name}: '{value}' is not one of {', '.join(choices)}")
 
 
 def _type_matches(value: Any, annotation: Any) -> bool:
@@ -197,7 +267,7 @@ def build(cls: type, values: Any, *, source: str, prefix: str = "") -> Any:
     if values is None:
         values = {}
     if not isinstance(values, dict):
-        raise InputError(source, f"expected a mapping, got {type(values).__name__}", field=prefix or None)
+        raise InputError(source, f"expected a mapping, got {type(values).__name__}", field=prefix.rstrip(".") or None)
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
@@ -213,7 +283,12 @@ def build(cls: type, values: Any, *, source: str, prefix: str = "") -> Any:
             kwargs[name] = float(value) if annotation is float else value
         else:
             raise InputError(source, f"expected {annotation}, got {value!r}", field=dotted)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:  # a field's own check (`__post_init__`)
+        name = str(exc).split(":", 1)[0]
+        field_name = f"{prefix}{name}" if name in known else prefix.rstrip(".") or None
+        raise InputError(source, str(exc), field=field_name) from exc
 
 
 def load_config(path: str | Path = DEFAULT_PARAMS) -> Config:

@@ -59,8 +59,9 @@ def read_records(path: str | Path) -> list[tuple[int, Any]]:
         raise InputError(path, "file not found")
     if path.suffix == ".jsonl":
         rows = []
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, start=1):
+        with path.open("rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                line = _decode(raw, path, lineno)
                 if not line.strip():
                     continue
                 try:
@@ -73,9 +74,18 @@ def read_records(path: str | Path) -> list[tuple[int, Any]]:
     raise InputError(path, f"unsupported file type '{path.suffix}': expected .json or .jsonl")
 
 
+def _decode(raw: bytes, path: Path, line: int) -> str:
+    """UTF-8 (a leading byte-order mark tolerated); anything else names the line it was found on."""
+    try:
+        return raw.decode("utf-8-sig" if line == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 (byte {exc.start} of the line)", line=line) from exc
+
+
 def _read_json_array(path: Path) -> list[tuple[int, Any]]:
     """Decode a JSON array element by element to learn the line on which each record starts."""
-    text = path.read_text(encoding="utf-8")
+    text = "".join(_decode(raw, path, lineno) for lineno, raw in enumerate(path.read_bytes().splitlines(keepends=True),
+                                                                          start=1))
     decoder = json.JSONDecoder()
 
     def line_of(pos: int) -> int:
@@ -97,7 +107,7 @@ def _read_json_array(path: Path) -> list[tuple[int, Any]]:
         start = pos
         value, pos = decode(pos)
         if skip_ws(pos) != len(text):
-            raise InputError(path, "unexpected data after the JSON object", line=line_of(pos))
+            raise InputError(path, "unexpected data after the JSON object", line=line_of(skip_ws(pos)))
         return [(line_of(start), value)]
     if pos >= len(text) or text[pos] != "[":
         raise InputError(path, "a .json file must hold an array of records or one record", line=line_of(pos))
@@ -119,7 +129,7 @@ def _read_json_array(path: Path) -> list[tuple[int, Any]]:
                 break
             raise InputError(path, "invalid JSON: expected ',' or ']' in the array", line=line_of(pos))
     if skip_ws(pos) != len(text):
-        raise InputError(path, "unexpected data after the JSON array", line=line_of(pos))
+        raise InputError(path, "unexpected data after the JSON array", line=line_of(skip_ws(pos)))
     return rows
 
 

@@ -207,3 +207,13 @@ def run_predict(config: Config, variant: str, input_path: Path, output_path: Pat
     predictions = make_predictor(task, config, variant)(records)
     write_jsonl(output_path, [task.prediction_row(r, raw, parsed) for r, (raw, parsed) in zip(records, predictions, strict=True)])
 
+
+def run_leaderboard(config: Config) -> None:
+    """Build the leaderboard before opening the run, so bad inputs fail without an empty MLflow run."""
+    from sciextract.leaderboard import EVAL_ROOT, REFERENCES_PATH, build_leaderboard, write_leaderboard
+
+    board = build_leaderboard(config.leaderboard, EVAL_ROOT, REFERENCES_PATH)
+    with stage_run(config, stage="leaderboard", task="leaderboard", params=_params(config, "leaderboard"),
+                   inputs=[EVAL_ROOT, REFERENCES_PATH], extra_tags={"tasks": ",".join(board.tasks)}):
+        for path in write_leaderboard(board):
+            mlflow.log_artifact(str(path), "leaderboard")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -34,7 +35,8 @@ def split_of(text: str, ratios: dict[str, float]) -> str:
 
 
 def assign_splits(records: Iterable[dict], key: Callable[[dict], str], ratios: dict[str, float]) -> dict[str, list[dict]]:
-    if not ratios or any(share < 0 for share in ratios.values()) or sum(ratios.values()) <= 0:
+    if not ratios or not all(math.isfinite(share) and share >= 0 for share in ratios.values()) \
+            or sum(ratios.values()) <= 0:
         raise ValueError(f"split ratios must be non-negative and sum to more than 0, got {ratios}")
     out: dict[str, list[dict]] = {name: [] for name in ratios}
     for record in records:

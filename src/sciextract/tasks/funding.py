@@ -41,7 +41,8 @@ def parse_funders(text: str | None) -> Parsed:
 
     Drops `<think>` blocks (an unterminated one hides everything after it), unwraps code fences, and
     decodes the first JSON value that reads as funders: an array, `{"funders": [...]}`, or a single
-    funder object in nested or flat form. Anything else is a parse failure with no funders.
+    funder object in nested or flat form. Anything else, including an answer cut off mid-JSON, is a
+    parse failure with no funders.
     """
     if not text:
         return Parsed([], failed=True)
@@ -53,7 +54,11 @@ def parse_funders(text: str | None) -> Parsed:
     for match in _JSON_START.finditer(text):
         try:
             value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            if exc.pos >= len(text):
+                break  # truncated: the values nested inside it are fragments, not the answer
+            continue
+        except (ValueError, RecursionError):  # over-long integers, absurd nesting
             continue
         funders = coerce_funders(value)
         if funders is not None:
@@ -194,7 +199,8 @@ def read_prediction_rows(path: str | Path) -> list[tuple[int, dict]]:
 def score_prediction_rows(records: list[dict], rows: list[dict] | list[tuple[int, dict]], settings: EvalSettings,
                           *, predictions_path: str | Path | None = None, extra_stamp: dict | None = None
                           ) -> tuple[dict, list[dict]]:
-    """Join prediction rows to gold by `id` (else `funding_statement`) and score every gold document.
+    """Join prediction rows to gold by `id` (or, in rows without one, `funding_statement`) and score every
+    gold document.
 
     A gold document without a prediction is scored as an empty prediction; a prediction without a gold
     document is an error. Rows may be plain dicts or `(line, dict)` pairs read from a file.
@@ -204,12 +210,13 @@ def score_prediction_rows(records: list[dict], rows: list[dict] | list[tuple[int
     by_statement = {r["funding_statement"]: r for r in records}
     predictions: dict[str, Parsed] = {}
     for line, row in numbered:
-        if row.get("id") is not None and str(row["id"]) in by_id:
-            doc_id = str(row["id"])
-        elif isinstance(row.get("funding_statement"), str) and row["funding_statement"] in by_statement:
-            doc_id = by_statement[row["funding_statement"]]["id"]
+        if row.get("id") is not None:
+            doc_id, key = str(row["id"]), "id"
+        elif isinstance(row.get("funding_statement"), str):
+            doc_id, key = by_statement.get(row["funding_statement"], {}).get("id"), "funding_statement"
         else:
-            key = "id" if row.get("id") is not None else "funding_statement"
+            raise InputError(predictions_path, "a prediction row needs 'id' or 'funding_statement'", line)
+        if doc_id not in by_id:
             raise InputError(predictions_path, "prediction has no matching gold record", line, key)
         if doc_id in predictions:
             raise InputError(predictions_path, f"second prediction for document '{doc_id}'", line, "id")

@@ -1,0 +1,51 @@
+"""Batched generation throughput on CPU (the GRPO rollouts and every evaluation use this path).
+
+Run: `.venv/bin/python bench/bench_generation.py [--dtype bfloat16|float32] [--new-tokens 64]`.
+Each batch generates exactly `--new-tokens` tokens per sequence (EOS is ignored via min_new_tokens),
+so tokens/s counts real generated tokens; prompts are funding-task prompts of the synthetic corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from common import base_model_dir, funding_records, peak_rss_gib
+from sciextract.config import ModelConfig
+from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
+from sciextract.modeling import load_causal_lm, load_tokenizer
+from sciextract.tasks.funding import FundingTask
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dtype", default="bfloat16")
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--batches", default="1,8,32")
+    args = parser.parse_args()
+
+    base = str(base_model_dir())
+    tokenizer = load_tokenizer(base)
+    model = load_causal_lm(base, ModelConfig(dtype=args.dtype), for_training=False)
+    task = FundingTask()
+    records = funding_records(64)
+    prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records])
+    prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+    print(f"model {base} dtype {args.dtype} threads {torch.get_num_threads()} "
+          f"prompt tokens mean {sum(prompt_tokens) / len(prompt_tokens):.0f}")
+    warmup = GenerationSettings(max_new_tokens=4, min_new_tokens=4, batch_size=1)
+    generate_transformers(model, tokenizer, prompts[:1], warmup, progress=None)
+    for batch in (int(b) for b in args.batches.split(",")):
+        settings = GenerationSettings(max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, batch_size=batch)
+        started = time.perf_counter()
+        generate_transformers(model, tokenizer, prompts[:batch], settings, progress=None)
+        seconds = time.perf_counter() - started
+        print(f"batch {batch:>3}: {batch * args.new_tokens / seconds:8.1f} generated tokens/s "
+              f"({seconds:.2f} s for {batch} x {args.new_tokens} tokens)")
+    print(f"peak RSS {peak_rss_gib():.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()

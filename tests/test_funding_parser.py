@@ -1,0 +1,324 @@
+"""Reading model output (`parse_funders`, `render_funders`) and the funding reward plumbing of `FundingTask`."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+
+import pytest
+
+from sciextract.data.funding import load_funding_records
+from sciextract.errors import InputError
+from sciextract.tasks.base import Parsed
+from sciextract.tasks.funding import FundingTask, parse_funders, render_funders
+
+NSF = {"funder_name": "NSF", "awards": [{"award_ids": ["DMS-1"], "funding_scheme": [], "award_title": []}]}
+NSF_JSON = json.dumps([NSF])
+
+
+def award(ids=(), schemes=(), titles=()):
+    return {"award_ids": list(ids), "funding_scheme": list(schemes), "award_title": list(titles)}
+
+
+def assert_canonical(value) -> None:
+    assert isinstance(value, list)
+    for funder in value:
+        assert set(funder) == {"funder_name", "awards"}
+        assert funder["funder_name"] is None or isinstance(funder["funder_name"], str)
+        assert isinstance(funder["awards"], list)
+        for item in funder["awards"]:
+            assert set(item) == {"award_ids", "funding_scheme", "award_title"}
+            assert all(isinstance(v, list) and all(isinstance(s, str) and s for s in v) for v in item.values())
+
+
+# -- accepted shapes ------------------------------------------------------------------------------
+
+ACCEPTED = [
+    ("bare array", NSF_JSON, [NSF]),
+    ("json fence", f"```json\n{NSF_JSON}\n```", [NSF]),
+    ("JSON fence, no newline", f"```JSON{NSF_JSON}```", [NSF]),
+    ("bare fence", f"```\n{NSF_JSON}\n```", [NSF]),
+    ("fence after prose", f"Here is the answer:\n```json\n{NSF_JSON}\n```\nHope this helps.", [NSF]),
+    ("unterminated fence", f"```json\n{NSF_JSON}\n", [NSF]),
+    ("think block", f"<think>The NSF [grant] funds it {{maybe}}.</think>\n{NSF_JSON}", [NSF]),
+    ("two think blocks", f"<think>a [1]</think><think>{{\"funder_name\": \"X\"}}</think>{NSF_JSON}", [NSF]),
+    ("think then fence", f"<think>\nhmm\n</think>\n```json\n{NSF_JSON}\n```", [NSF]),
+    ("json before an unterminated think", f"{NSF_JSON}\n<think>more thoughts [", [NSF]),
+    ("funders key", json.dumps({"funders": [NSF]}), [NSF]),
+    ("single nested funder", json.dumps(NSF), [NSF]),
+    ("single flat funder", '{"funder_name": "NSF", "award_ids": "DMS-1"}', [NSF]),
+    ("array of flat funders", '[{"funder_name": "NSF", "award_ids": ["DMS-1"]}, {"funder_name": "ERC", '
+     '"funding_scheme": "Horizon 2020", "award_title": null}]',
+     [NSF, {"funder_name": "ERC", "awards": [award(schemes=["Horizon 2020"])]}]),
+    ("leading prose", f"The funders are as follows: {NSF_JSON}", [NSF]),
+    ("prose with non-json brackets", f"Funders [see text] and {{notes}}: {NSF_JSON} (done)", [NSF]),
+    ("prose with a non-funder array", f"References [1, 2] list: {NSF_JSON}", [NSF]),
+    ("trailing prose", f"{NSF_JSON}\nThat is all.", [NSF]),
+    ("whitespace around", f"\n\n   {NSF_JSON}   \n", [NSF]),
+    ("loose types", '[{"funder_name": 5, "awards": [{"award_ids": [123, null, "", " X-1 "], "award_title": "T"}]}]',
+     [{"funder_name": "5", "awards": [award(ids=["123", "X-1"], titles=["T"])]}]),
+    ("awards as a single object", '[{"funder_name": "NSF", "awards": {"award_ids": ["DMS-1"]}}]', [NSF]),
+    ("unnamed funder", '[{"funder_name": null, "awards": [{"award_ids": ["G-7"]}]}]',
+     [{"funder_name": None, "awards": [award(ids=["G-7"])]}]),
+    ("nested inside another object", json.dumps({"result": {"funders": [NSF]}}), [NSF]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in ACCEPTED], ids=[c[0] for c in ACCEPTED])
+def test_accepted_outputs(text, expected):
+    assert parse_funders(text) == Parsed(expected, failed=False)
+
+
+@pytest.mark.parametrize("text", ["[]", " [ ] ", "```json\n[]\n```", '{"funders": []}', "<think>none</think>[]",
+                                  "No funding was declared, so the answer is: []"])
+def test_empty_array_is_a_valid_empty_answer(text):
+    assert parse_funders(text) == Parsed([], failed=False)
+
+
+FAILURES = [
+    ("none", None),
+    ("empty", ""),
+    ("whitespace", "   \n"),
+    ("prose", "The work was funded by the NSF under grant DMS-1."),
+    ("unknown object", '{"foo": 1}'),
+    ("funders not a list", '{"funders": "NSF"}'),
+    ("array of strings", '["NSF", "NIH"]'),
+    ("array of numbers", "[1, 2, 3]"),
+    ("funder name is an object", '[{"funder_name": {"name": "NSF"}}]'),
+    ("truncated in the name", NSF_JSON[:20]),
+    ("open bracket", "["),
+    ("json null", "null"),
+    ("json string", '"NSF"'),
+    ("json number", "42"),
+    ("unterminated think hides the answer", f"<think>Let me think... {NSF_JSON}"),
+    ("think block only", "<think>[]</think>"),
+    ("empty fence", "```json\n```"),
+]
+
+
+@pytest.mark.parametrize("text", [c[1] for c in FAILURES], ids=[c[0] for c in FAILURES])
+def test_unreadable_outputs_fail_with_no_funders(text):
+    assert parse_funders(text) == Parsed([], failed=True)
+
+
+def test_task_parse_is_parse_funders():
+    task = FundingTask()
+    assert task.parse(NSF_JSON) == parse_funders(NSF_JSON)
+    assert task.parse("nonsense") == Parsed([], failed=True)
+
+
+# -- never raises ---------------------------------------------------------------------------------
+
+FUZZ_ALPHABET = string.ascii_letters + string.digits + ' \n\t[]{}",:.-_/\\`<>' + "äé€\u200b\u2028"
+JSON_TOKENS = ["[", "]", "{", "}", ",", ":", '"funder_name"', '"awards"', '"award_ids"', '"funders"', "null", "true",
+               "1", '"x"', "```", "```json", "<think>", "</think>", " ", "\n", "-", "1e999", "NaN", "\\u12"]
+
+
+def check_parse(text) -> Parsed:
+    result = parse_funders(text)
+    assert isinstance(result, Parsed)
+    assert isinstance(result.failed, bool)
+    assert_canonical(result.value)
+    if result.failed:
+        assert result.value == []
+    return result
+
+
+def test_parse_never_raises_on_random_text():
+    rng = random.Random(1234)
+    for _ in range(1500):
+        check_parse("".join(rng.choice(FUZZ_ALPHABET) for _ in range(rng.randint(0, 80))))
+    for _ in range(1500):
+        check_parse("".join(rng.choice(JSON_TOKENS) for _ in range(rng.randint(0, 40))))
+
+
+def test_parse_never_raises_on_decoded_random_bytes():
+    rng = random.Random(99)
+    for _ in range(500):
+        blob = bytes(rng.randrange(256) for _ in range(rng.randint(0, 120)))
+        check_parse(blob.decode("utf-8", errors="replace"))
+        check_parse(blob.decode("latin-1"))
+
+
+def test_parse_never_raises_on_truncated_or_mutated_valid_outputs(funding_file):
+    rng = random.Random(7)
+    for record in load_funding_records(funding_file):
+        text = f"<think>ok</think>```json\n{render_funders(record['funders'])}\n```"
+        for cut in range(len(text) + 1):
+            check_parse(text[:cut])
+            check_parse(text[cut:])
+        for _ in range(100):
+            chars = list(text)
+            for _ in range(rng.randint(1, 4)):
+                chars[rng.randrange(len(chars))] = rng.choice(FUZZ_ALPHABET)
+            check_parse("".join(chars))
+
+
+def test_valid_prefix_of_a_truncated_output_is_not_half_read():
+    """A cut inside the answer must not yield a partial funder list read from an inner object."""
+    text = json.dumps([NSF, {"funder_name": "ERC", "awards": []}])
+    cut = text.index('{"funder_name": "ERC"') + 5
+    result = check_parse(text[:cut])
+    # the only complete objects inside the cut text are NSF and its award, so at most NSF can be read back
+    assert result.value in ([], [NSF])
+
+
+def test_truncated_answer_is_not_read_as_an_unnamed_funder():
+    result = parse_funders(NSF_JSON[:-2])  # the closing '}]' is cut off
+    assert all(f["funder_name"] == "NSF" for f in result.value), result
+
+
+def test_deeply_nested_brackets_do_not_raise():
+    assert parse_funders("[" * 5000) == Parsed([], failed=True)
+
+
+def test_huge_integer_literal_does_not_raise():
+    result = parse_funders('[{"funder_name": "NSF", "award_ids": [' + "9" * 5000 + "]}]")
+    assert isinstance(result, Parsed)
+
+
+# -- render ---------------------------------------------------------------------------------------
+
+
+def test_render_round_trips_every_fixture_record(funding_file):
+    records = load_funding_records(funding_file)
+    assert len(records) == 8
+    for record in records:
+        text = render_funders(record["funders"])
+        assert json.loads(text) == record["funders"]
+        assert parse_funders(text) == Parsed(record["funders"], failed=False)
+        assert parse_funders(f"```json\n{text}\n```") == Parsed(record["funders"], failed=False)
+        assert parse_funders(f"<think>x</think>{text}") == Parsed(record["funders"], failed=False)
+        assert FundingTask().target(record) == text
+
+
+def test_render_keeps_schema_key_order_and_unicode():
+    funders = [{"funder_name": "Fundação para a Ciência", "awards": [award(ids=["PTDC/1"])]}]
+    text = render_funders(funders)
+    assert "Fundação" in text
+    assert text.index('"funder_name"') < text.index('"awards"')
+    assert text.index('"award_ids"') < text.index('"funding_scheme"') < text.index('"award_title"')
+    assert render_funders([]) == "[]"
+
+
+# -- rewards --------------------------------------------------------------------------------------
+
+
+def conversational(text: str) -> list[dict]:
+    return [{"role": "assistant", "content": text}]
+
+
+def weighted(functions, weights, completions, golds) -> list[float]:
+    columns = [f([None] * len(completions), completions, gold_funders=golds) for f in functions]
+    return [sum(w * column[i] for w, column in zip(weights, columns, strict=True)) for i in range(len(completions))]
+
+
+def test_reward_functions_names_and_default_weights():
+    functions, weights = FundingTask().reward_functions({})
+    assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05"]
+    assert weights == [0.5, 0.4, 0.1]
+    assert all(callable(f) for f in functions)
+
+
+def test_reward_weights_override_by_name():
+    functions, weights = FundingTask().reward_functions({"award_f05": 0.2, "funder_f05": 1})
+    assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05"]
+    assert weights == [1, 0.2, 0.1]
+
+
+def test_unknown_reward_weight_is_an_input_error():
+    with pytest.raises(InputError, match="bogus") as info:
+        FundingTask().reward_functions({"funder_f05": 0.5, "bogus": 1.0})
+    assert info.value.field == "grpo.rewards"
+    assert "params.yaml" in str(info.value)
+
+
+def test_perfect_answers_score_one_against_their_own_gold(funding_file):
+    task = FundingTask()
+    records = load_funding_records(funding_file)
+    functions, weights = task.reward_functions({})
+    completions = [conversational(render_funders(r["funders"])) for r in records]
+    golds = [task.reward_columns(r)["gold_funders"] for r in records]
+    for f in functions:
+        assert f([task.prompt(r) for r in records], completions, gold_funders=golds) == [1.0] * 8
+    assert weighted(functions, weights, completions, golds) == pytest.approx([1.0] * 8)
+
+
+def test_each_sample_is_scored_against_its_own_gold_after_a_shuffle(funding_file):
+    task = FundingTask()
+    records = load_funding_records(funding_file)
+    functions, weights = task.reward_functions({})
+    pairs = [(conversational(render_funders(r["funders"])), task.reward_columns(r)["gold_funders"], r["id"])
+             for r in records]
+    rng = random.Random(5)
+    for _ in range(3):
+        rng.shuffle(pairs)
+        completions, golds, _ = zip(*pairs, strict=True)
+        assert weighted(functions, weights, list(completions), list(golds)) == pytest.approx([1.0] * 8)
+    # pair every answer with its neighbour's gold: no fixture record shares its funders with another one
+    completions, golds, ids = zip(*pairs, strict=True)
+    rotated = list(golds[1:] + golds[:1])
+    rewards = weighted(functions, weights, list(completions), rotated)
+    assert all(r < 1.0 for r in rewards), dict(zip(ids, rewards, strict=True))
+
+
+def test_unreadable_output_earns_zero_and_empty_answer_to_empty_gold_earns_one(funding_file):
+    task = FundingTask()
+    records = {r["id"]: r for r in load_funding_records(funding_file)}
+    functions, weights = task.reward_functions({})
+    gold_full = task.reward_columns(records["fx-1"])["gold_funders"]
+    gold_empty = task.reward_columns(records["fx-2"])["gold_funders"]
+    completions = [conversational("I cannot tell."), conversational(""), conversational("[]"),
+                   conversational("not json"), conversational("[]")]
+    golds = [gold_full, gold_full, gold_empty, gold_empty, gold_full]
+    per_function = [f([None] * 5, completions, gold_funders=golds) for f in functions]
+    assert per_function == [[0.0, 0.0, 1.0, 0.0, 0.0]] * 3
+    assert weighted(functions, weights, completions, golds) == pytest.approx([0.0, 0.0, 1.0, 0.0, 0.0])
+
+
+def test_partial_answer_reward_by_hand(funding_file):
+    """Gold fx-1: NSF (2 ids) and NIH (1 id). The answer names NSF with both ids only.
+
+    funder: matched 1, gold 2, pred 1 -> P 1, R 1/2 -> F0.5 = 1.25 * 0.5 / (0.25 + 0.5) = 5/6
+    award and flat ids: matched 2, gold 3, pred 2 -> P 1, R 2/3 -> F0.5 = 1.25 * (2/3) / (0.25 + 2/3) = 10/11
+    weighted: 0.5 * 5/6 + 0.4 * 10/11 + 0.1 * 10/11
+    """
+    task = FundingTask()
+    record = next(r for r in load_funding_records(funding_file) if r["id"] == "fx-1")
+    answer = [record["funders"][0]]
+    functions, weights = task.reward_functions({})
+    gold = [task.reward_columns(record)["gold_funders"]]
+    values = [f([None], [conversational(json.dumps(answer))], gold_funders=gold)[0] for f in functions]
+    assert values == pytest.approx([5 / 6, 10 / 11, 10 / 11])
+    assert weighted(functions, weights, [conversational(json.dumps(answer))], gold)[0] == pytest.approx(
+        0.5 * 5 / 6 + 0.4 * 10 / 11 + 0.1 * 10 / 11)
+
+
+def test_reward_accepts_plain_string_and_multi_message_completions_and_extra_columns(funding_file):
+    task = FundingTask()
+    record = next(r for r in load_funding_records(funding_file) if r["id"] == "fx-5")
+    text = render_funders(record["funders"])
+    gold = task.reward_columns(record)["gold_funders"]
+    split = [{"role": "assistant", "content": text[:10]}, {"role": "assistant", "content": text[10:]}]
+    functions, _ = task.reward_functions({})
+    for f in functions:
+        assert f(["p", "p", "p"], [text, split, conversational(f"```json\n{text}\n```")], gold_funders=[gold] * 3,
+                 trainer_state=None, id=["a", "b", "c"]) == [1.0, 1.0, 1.0]
+
+
+def test_reward_rejects_misaligned_gold_column():
+    functions, _ = FundingTask().reward_functions({})
+    with pytest.raises(ValueError):
+        functions[0](["p", "p"], [conversational("[]"), conversational("[]")], gold_funders=["[]"])
+
+
+def test_reward_columns_carry_gold_as_json(funding_file):
+    task = FundingTask()
+    for record in load_funding_records(funding_file):
+        columns = task.reward_columns(record)
+        assert set(columns) == {"gold_funders"}
+        assert json.loads(columns["gold_funders"]) == record["funders"]
+        example = task.rl_example(record)
+        assert example["gold_funders"] == columns["gold_funders"]
+        assert example["prompt"][-1]["content"].endswith(record["funding_statement"])

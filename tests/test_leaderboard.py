@@ -1,0 +1,340 @@
+"""Leaderboard: ranking within stamps, bootstrap intervals, deltas, gates, references and the outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from sciextract.config import Config, LeaderboardSettings, load_config
+from sciextract.errors import InputError
+from sciextract.leaderboard import TASK_BOARDS, build_leaderboard, check_settings, read_references, write_leaderboard
+from sciextract.scoring.bootstrap import bootstrap_intervals
+from sciextract.scoring.fbeta import prf
+from sciextract.scoring.funding_eval import LEVELS
+from sciextract.tasks.funding import FundingTask
+
+REPO = Path(__file__).resolve().parents[1]
+STAMP = {"task": "funding", "method": "fuzzy-hungarian", "mode": "balanced", "funder_threshold": 0.8,
+         "text_threshold": 0.8, "data_hash": "abc123", "documents_without_prediction": 0, "base_model": "tiny",
+         "adapter": None, "max_documents": 0, "decoding": "greedy"}
+SETTINGS = LeaderboardSettings(bootstrap_samples=300, seed=1)
+
+
+def funding_documents(hits: int, total: int, award_hits: int | None = None) -> list[dict]:
+    """`total` one-funder documents, the first `hits` found; award ids found in the first `award_hits`."""
+    award_hits = hits if award_hits is None else award_hits
+    rows = []
+    for index in range(total):
+        found, award = index < hits, index < award_hits
+        rows.append({"id": f"d{index}", "parse_failed": False,
+                     "funder": {"gold": 1, "pred": 1, "matched": int(found)},
+                     "award_id": {"gold": 1, "pred": 1, "matched": int(award)},
+                     "scheme": {"gold": 0, "pred": 0, "matched": 0},
+                     "title": {"gold": 1, "pred": 0, "matched": 0}})
+    return rows
+
+
+def set_report(documents: list[dict], stamp: dict) -> dict:
+    """The set report the evaluate stage writes for these per-document counts."""
+    totals = {level: {key: sum(row[level][key] for row in documents) for key in ("gold", "pred", "matched")}
+              for level in LEVELS}
+    metrics = {level: {**prf(c["matched"], c["gold"], c["pred"]), **c} for level, c in totals.items()}
+    return {"stamp": stamp, "metrics": metrics, "parse_failures": 0, "parse_failure_rate": 0.0,
+            "documents": len(documents), "seconds": 1.0}
+
+
+def write_evaluation(root: Path, variant: str, sets: dict[str, list[dict]], task: str = "funding",
+                     reports: dict[str, dict] | None = None, **stamp_changes) -> Path:
+    folder = root / task / variant
+    (folder / "predictions").mkdir(parents=True, exist_ok=True)
+    built = {}
+    for set_name, documents in sets.items():
+        stamp = {**STAMP, "task": task, "variant": variant, "set": set_name, **stamp_changes}
+        built[set_name] = (reports or {}).get(set_name) or set_report(documents, stamp)
+        lines = "".join(json.dumps(row) + "\n" for row in documents)
+        (folder / "predictions" / f"{set_name}.documents.jsonl").write_text(lines, encoding="utf-8")
+    path = folder / "metrics.json"
+    path.write_text(json.dumps({"task": task, "variant": variant, "sets": built}, indent=2), encoding="utf-8")
+    return path
+
+
+def rows_by_system(group) -> dict:
+    return {row.system: row for row in group.rows}
+
+
+# -- ranking and stamps ---------------------------------------------------------------------------
+
+
+def test_rows_are_ranked_by_headline_within_a_stamp_group(tmp_path):
+    write_evaluation(tmp_path, "rule", {"test": funding_documents(30, 100)})
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(70, 100)}, base_model="other", adapter="models/x")
+    write_evaluation(tmp_path, "grpo", {"test": funding_documents(80, 100)})
+    write_evaluation(tmp_path, "base", {"test": funding_documents(70, 100)})
+    board = build_leaderboard(SETTINGS, tmp_path, None)
+    # model identity (base_model, adapter) never splits a group
+    assert len(board.groups) == 1
+    group = board.groups[0]
+    assert [row.system for row in group.rows] == ["grpo", "base", "sft", "rule"]
+    assert [row.rank for row in group.rows] == [1, 2, 2, 4]  # ties share a rank
+    assert group.rows[0].headline == pytest.approx(0.8)
+
+
+def test_rows_with_different_stamps_are_never_ranked_together(tmp_path):
+    write_evaluation(tmp_path, "rule", {"test": funding_documents(30, 100), "extra": funding_documents(5, 10)})
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(70, 100)}, mode="strict")
+    write_evaluation(tmp_path, "grpo", {"test": funding_documents(90, 100)}, data_hash="other")
+    write_evaluation(tmp_path, "base", {"test": funding_documents(60, 100)}, funder_threshold=0.9)
+    board = build_leaderboard(SETTINGS, tmp_path, None)
+    assert len(board.groups) == 5
+    assert all(len(group.rows) == 1 and group.rows[0].rank == 1 for group in board.groups)
+    assert len({group.id for group in board.groups}) == 5
+    text = (write_leaderboard(board, tmp_path / "out")[0]).read_text(encoding="utf-8")
+    assert text.count("## funding · test · stamp") == 4 and text.count("## funding · extra · stamp") == 1
+    assert "mode=strict" in text and "data_hash=other" in text and "funder_threshold=0.9" in text
+
+
+# -- confidence intervals -------------------------------------------------------------------------
+
+
+def test_interval_contains_the_estimate_and_narrows_with_more_documents(tmp_path):
+    write_evaluation(tmp_path, "small", {"test": funding_documents(6, 10)})
+    write_evaluation(tmp_path, "large", {"test": funding_documents(600, 1000)}, data_hash="large")
+    board = build_leaderboard(SETTINGS, tmp_path, None)
+    widths = {}
+    for group in board.groups:
+        (row,) = group.rows
+        for column in ("metrics.funder.f1", "metrics.award_id.f1", "metrics.title.f1"):
+            interval = row.intervals[column]
+            assert interval.low <= row.values[column] <= interval.high
+            assert interval.estimate == pytest.approx(row.values[column])
+        funder = row.intervals["metrics.funder.f1"]
+        widths[row.system] = funder.high - funder.low
+    assert 0 < widths["large"] < widths["small"] / 3
+
+
+def test_bootstrap_is_seeded_and_generic_over_counts():
+    rng = np.random.default_rng(0)
+    hits = rng.integers(0, 2, 500)
+    counts = {"hits": hits, "trials": np.ones(500)}
+    metrics = {"rate": lambda sums: sums["hits"] / sums["trials"]}
+    first = bootstrap_intervals(counts, metrics, samples=200, seed=7)["rate"]
+    assert first == bootstrap_intervals(counts, metrics, samples=200, seed=7)["rate"]
+    assert first != bootstrap_intervals(counts, metrics, samples=200, seed=8)["rate"]
+    assert first.estimate == pytest.approx(hits.mean())
+    # binomial standard error sqrt(p(1-p)/n) ~ 0.022: the 95% interval spans about 4 of them
+    assert first.high - first.low == pytest.approx(4 * np.sqrt(first.estimate * (1 - first.estimate) / 500), rel=0.25)
+
+
+def test_stale_documents_file_is_an_error_naming_it(tmp_path):
+    report = set_report(funding_documents(50, 100), {**STAMP, "variant": "sft", "set": "test"})
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(40, 100)}, reports={"test": report})
+    with pytest.raises(InputError, match="different runs") as info:
+        build_leaderboard(SETTINGS, tmp_path, None)
+    assert info.value.path.endswith("test.documents.jsonl")
+
+
+def test_missing_document_count_names_file_line_and_field(tmp_path):
+    documents = funding_documents(5, 10)
+    write_evaluation(tmp_path, "sft", {"test": documents})
+    broken = documents[:3] + [{**documents[3], "award_id": {"gold": 1, "pred": 1}}] + documents[4:]
+    path = tmp_path / "funding/sft/predictions/test.documents.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in broken), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        build_leaderboard(SETTINGS, tmp_path, None)
+    assert (info.value.path, info.value.line, info.value.field) == (str(path), 4, "award_id.matched")
+
+
+# -- delta and gates ------------------------------------------------------------------------------
+
+
+def test_delta_against_the_reference_variant_under_the_same_stamp(tmp_path):
+    write_evaluation(tmp_path, "rule", {"test": funding_documents(30, 100)})
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(70, 100), "extra": funding_documents(8, 10)})
+    board = build_leaderboard(SETTINGS, tmp_path, None)
+    test_group = next(g for g in board.groups if g.stamp["set"] == "test")
+    extra_group = next(g for g in board.groups if g.stamp["set"] == "extra")
+    rows = rows_by_system(test_group)
+    assert rows["sft"].delta == pytest.approx(0.4) and rows["rule"].delta == 0
+    # no rule row on the extra set: no delta, and the table says why
+    assert extra_group.rows[0].delta is None and not extra_group.has_reference_variant
+    markdown = write_leaderboard(board, tmp_path / "out")[0].read_text(encoding="utf-8")
+    assert "No `rule` row under this stamp, so no Δ." in markdown
+    assert "+0.400" in markdown
+
+
+def test_gate_all_of_holds_a_row_failing_any_condition(tmp_path):
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(85, 100, award_hits=75)})
+    write_evaluation(tmp_path, "grpo", {"test": funding_documents(90, 100, award_hits=60)})
+    write_evaluation(tmp_path, "rule", {"test": funding_documents(50, 100)})
+    settings = LeaderboardSettings(bootstrap_samples=100, gates={
+        "funding": {"all_of": ["metrics.funder.f1 >= 0.80", "metrics.award_id.f1 >= 0.70"]}})
+    rows = rows_by_system(build_leaderboard(settings, tmp_path, None).groups[0])
+    assert rows["sft"].gate_passed is True
+    assert rows["grpo"].gate_passed is False and "metrics.award_id.f1 >= 0.7 (is 0.600)" in rows["grpo"].gate_detail
+    assert rows["rule"].gate_passed is False and "metrics.funder.f1 >= 0.8" in rows["rule"].gate_detail
+
+
+def review_documents(matched: int, total: int) -> list[dict]:
+    return [{"id": f"a{i}", "gold": 2, "pred": 2, "matched": 2 if i < matched else 0} for i in range(total)]
+
+
+def review_report(documents: list[dict], recall_of_major: float, variant: str) -> dict:
+    gold, pred, matched = (sum(row[key] for row in documents) for key in ("gold", "pred", "matched"))
+    scores = prf(matched, gold, pred)
+    stamp = {"task": "review", "set": "test", "method": "semantic", "encoder": "all-MiniLM-L6-v2",
+             "threshold": 0.6, "data_hash": "r1", "variant": variant}
+    return {"stamp": stamp, "documents": len(documents), "parse_failure_rate": 0.0,
+            "metrics": {"f1": scores["f1"], "recall": scores["recall"], "precision": scores["precision"],
+                        "major_recall": recall_of_major, "mean_concerns_per_article": pred / len(documents)}}
+
+
+def test_gate_any_of_passes_when_one_condition_holds(tmp_path):
+    for variant, matched, major in (("sft", 12, 0.50), ("grpo", 4, 0.70), ("base", 4, 0.20)):
+        documents = review_documents(matched, 20)
+        write_evaluation(tmp_path, variant, {"test": documents}, task="review",
+                         reports={"test": review_report(documents, major, variant)})
+    settings = LeaderboardSettings(bootstrap_samples=100, gates={
+        "review": {"any_of": ["metrics.f1 >= 0.58", "metrics.major_recall >= 0.45"]}})
+    (group,) = build_leaderboard(settings, tmp_path, None).groups
+    rows = rows_by_system(group)
+    assert group.stamp["encoder"] == "all-MiniLM-L6-v2"
+    assert rows["sft"].gate_passed and rows["grpo"].gate_passed  # f1 0.6; major-concern recall 0.7
+    assert rows["base"].gate_passed is False and rows["base"].gate_detail.startswith("none of ")
+
+
+@pytest.mark.parametrize(("gates", "field"), [
+    ({"funding": {"all_of": ["metrics.funder.f1 >= 0.8", "metrics.funder.f2 >= 0.7"]}}, "leaderboard.gates.funding.all_of[1]"),
+    ({"funding": {"any_of": ["metrics.funder.f1 > 0.8"]}}, "leaderboard.gates.funding.any_of[0]"),
+    ({"funding": {"all_off": ["metrics.funder.f1 >= 0.8"]}}, "leaderboard.gates.funding.all_off"),
+    ({"funding": {"all_of": []}}, "leaderboard.gates.funding"),
+    ({"poetry": {"all_of": ["metrics.f1 >= 0.5"]}}, "leaderboard.gates.poetry"),
+])
+def test_bad_gates_name_the_params_field(gates, field):
+    with pytest.raises(InputError) as info:
+        check_settings(LeaderboardSettings(gates=gates))
+    assert info.value.path == "params.yaml" and info.value.field == field
+
+
+def test_repo_params_leaderboard_section_is_valid():
+    settings = load_config(REPO / "params.yaml").leaderboard
+    gates = check_settings(settings)
+    assert settings.bootstrap_samples == 1000 and settings.reference_variant == "rule"
+    assert [str(c) for c in gates["funding"].all_of] == ["metrics.funder.f1 >= 0.8", "metrics.award_id.f1 >= 0.7"]
+    assert len(gates["review"].any_of) == 2
+
+
+def test_task_boards_are_consistent():
+    for task, board in TASK_BOARDS.items():
+        assert board.headline in board.columns, task
+        assert board.headline in board.intervals, task
+        assert set(board.intervals) <= set(board.columns), task
+    assert TASK_BOARDS["funding"].headline == FundingTask().headline_metric()
+
+
+# -- published references -------------------------------------------------------------------------
+
+
+def test_reference_rows_are_shown_with_their_source_and_never_ranked(tmp_path):
+    write_evaluation(tmp_path / "eval", "sft", {"test": funding_documents(70, 100)})
+    board = build_leaderboard(SETTINGS, tmp_path / "eval", REPO / "reports/references.yaml")
+    (published,) = board.published
+    rows = rows_by_system(published)
+    assert published.stamp["set"] == "SciER test" and published.published
+    assert rows["Qwen2.5-7B, MimicSFT + R2GRPO"].values["metrics.rel_plus.f1"] == pytest.approx(0.6595)
+    assert rows["HGERE (best supervised baseline)"].values["metrics.ner.f1"] == pytest.approx(0.8685)
+    assert all(row.rank is None and "arXiv:2505.22068" in row.source for row in published.rows)
+    markdown, csv_path = (path for path in write_leaderboard(board, tmp_path / "out") if path.suffix in (".md", ".csv"))
+    text = markdown.read_text(encoding="utf-8")
+    assert "## sciie · SciER test" in text and "(published, not ranked)" in text and "arXiv:2505.22068" in text
+    table = pd.read_csv(csv_path)
+    assert set(table.loc[table["kind"] == "published", "rank"].isna()) == {True}
+
+
+def test_reference_given_in_percent_is_an_error_naming_line_and_field(tmp_path):
+    path = tmp_path / "references.yaml"
+    path.write_text("references:\n  - system: A\n    stamp: {task: sciie, set: S, source: paper}\n"
+                    "    metrics: {rel_plus: {f1: 0.5}}\n"
+                    "  - system: B\n    stamp: {task: sciie, set: S, source: paper}\n"
+                    "    metrics: {ner: {f1: 84.36}, rel_plus: {f1: 0.6}}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="fractions") as info:
+        read_references(path)
+    assert (info.value.line, info.value.field) == (5, "references[1].metrics.ner.f1")
+
+
+# -- errors on evaluation files -------------------------------------------------------------------
+
+
+def test_unknown_task_is_an_error(tmp_path):
+    path = write_evaluation(tmp_path, "sft", {"test": funding_documents(5, 10)}, task="poetry")
+    with pytest.raises(InputError, match="unknown task 'poetry'") as info:
+        build_leaderboard(SETTINGS, tmp_path, None)
+    assert info.value.path == str(path) and info.value.field == "task"
+
+
+def test_malformed_metrics_json_names_the_file(tmp_path):
+    path = write_evaluation(tmp_path, "sft", {"test": funding_documents(5, 10)})
+    path.write_text('{"task": "funding",\n "variant": "sft",\n "sets": {,}}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="invalid JSON") as info:
+        build_leaderboard(SETTINGS, tmp_path, None)
+    assert info.value.path == str(path) and info.value.line == 3
+
+
+def test_missing_metric_names_its_field(tmp_path):
+    documents = funding_documents(5, 10)
+    report = set_report(documents, {**STAMP, "variant": "sft", "set": "test"})
+    del report["metrics"]["scheme"]["f0_5"]
+    path = write_evaluation(tmp_path, "sft", {"test": documents}, reports={"test": report})
+    with pytest.raises(InputError) as info:
+        build_leaderboard(SETTINGS, tmp_path, None)
+    assert info.value.path == str(path) and info.value.field == "sets.test.metrics.scheme.f0_5"
+
+
+def test_no_evaluations_is_an_error(tmp_path):
+    with pytest.raises(InputError, match="no metrics.json"):
+        build_leaderboard(SETTINGS, tmp_path, None)
+
+
+# -- outputs --------------------------------------------------------------------------------------
+
+
+def test_every_output_is_written(tmp_path):
+    write_evaluation(tmp_path / "eval", "rule", {"test": funding_documents(30, 100)})
+    write_evaluation(tmp_path / "eval", "sft", {"test": funding_documents(70, 100)})
+    board = build_leaderboard(SETTINGS, tmp_path / "eval", REPO / "reports/references.yaml")
+    out = tmp_path / "out"
+    paths = write_leaderboard(board, out)
+    assert sorted(p.name for p in paths) == sorted(f"leaderboard.{ext}" for ext in ("md", "csv", "html", "png", "json"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)  # no temporary files left
+    assert (out / "leaderboard.png").read_bytes().startswith(b"\x89PNG")
+    html = (out / "leaderboard.html").read_text(encoding="utf-8")
+    assert html.count("<table") == 2 and 'src="leaderboard.png"' in html
+    table = pd.read_csv(out / "leaderboard.csv")
+    sft = table[table["row"] == "funding/test/sft"].iloc[0]
+    assert (sft["rank"], sft["headline"], sft["delta_vs_rule"]) == (1, pytest.approx(0.7), pytest.approx(0.4))
+    assert sft["headline_ci_low"] <= 0.7 <= sft["headline_ci_high"] and sft["stamp.mode"] == "balanced"
+    summary = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
+    (group_key,) = summary["groups"]
+    assert group_key.startswith("funding/test/")
+    assert summary["groups"][group_key]["rows"]["sft"]["rank"] == 1
+    assert summary["groups"][group_key]["rows"]["sft"]["gate"] is None
+    assert "sciie/SciER test/" in next(iter(summary["published"]))
+
+
+def test_stage_logs_every_output_to_mlflow(project_dir):
+    write_evaluation(project_dir / "reports/eval", "rule", {"test": funding_documents(30, 100)})
+    references = project_dir / "reports/references.yaml"
+    references.write_text((REPO / "reports/references.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    from sciextract.stages import run_leaderboard
+
+    config = Config(leaderboard=LeaderboardSettings(bootstrap_samples=50))
+    config.tracking.tracking_uri = f"sqlite:///{project_dir / 'mlflow.db'}"
+    run_leaderboard(config)
+    (run,) = mlflow.search_runs(experiment_names=["sciextract-leaderboard"], output_format="list")
+    logged = sorted(Path(a.path).name for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "leaderboard"))
+    assert logged == sorted(f"leaderboard.{ext}" for ext in ("csv", "html", "json", "md", "png"))
+    assert run.data.tags["tasks"] == "funding" and run.info.status == "FINISHED"

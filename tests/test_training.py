@@ -1,0 +1,81 @@
+"""SFT loss and batched generation on the tiny random model."""
+
+from __future__ import annotations
+
+import torch
+
+from sciextract.config import Config
+from sciextract.data.funding import load_funding_records
+from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
+from sciextract.modeling import load_causal_lm, load_tokenizer
+from sciextract.tasks.funding import FundingTask
+from sciextract.train.sft import completion_only_loss, trainer_for
+
+
+def _sft_trainer(tiny_model_dir, funding_file, tmp_path):
+    from datasets import Dataset
+
+    config = Config()
+    config.model.dtype = "float32"
+    config.sft.max_length = 1024
+    task = FundingTask()
+    dataset = Dataset.from_list([task.sft_example(r) for r in load_funding_records(funding_file)])
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    model = load_causal_lm(str(tiny_model_dir), config.model, for_training=True)
+    return trainer_for(config, dataset, model, tokenizer, tmp_path, callbacks=[])
+
+
+def test_completion_only_loss_equals_the_full_logits_loss(tiny_model_dir, funding_file, tmp_path):
+    trainer = _sft_trainer(tiny_model_dir, funding_file, tmp_path)
+    batch = next(iter(trainer.get_train_dataloader()))
+    model = trainer.model
+    with torch.no_grad():
+        ours, correct, labelled = completion_only_loss(model, batch)
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        reference = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1).float(),
+                                                      batch["labels"][:, 1:].flatten(), ignore_index=-100)
+        predicted = logits[:, :-1].argmax(-1)
+    keep = batch["labels"][:, 1:] != -100
+    assert labelled == int(keep.sum()) > 0
+    assert correct == int((predicted[keep] == batch["labels"][:, 1:][keep]).sum())
+    torch.testing.assert_close(ours, reference, rtol=1e-5, atol=1e-5)
+    # prompt tokens carry no label: the loss is taken on the completion only
+    assert bool((batch["labels"][:, :5] == -100).all())
+
+
+def test_trainer_logs_token_count_and_accuracy(tiny_model_dir, funding_file, tmp_path):
+    trainer = _sft_trainer(tiny_model_dir, funding_file, tmp_path)
+    trainer.args.max_steps = 2
+    trainer.args.logging_steps = 1
+    trainer.train()
+    logged = [entry for entry in trainer.state.log_history if "loss" in entry]
+    assert len(logged) == 2
+    batch_tokens = trainer.args.per_device_train_batch_size * trainer.args.max_length
+    assert 0 < logged[0]["num_tokens"] <= batch_tokens * trainer.args.gradient_accumulation_steps
+    assert logged[0]["num_tokens"] < logged[1]["num_tokens"] <= 2 * batch_tokens * trainer.args.gradient_accumulation_steps
+    assert 0.0 <= logged[-1]["mean_token_accuracy"] <= 1.0
+
+
+def test_batched_generation_keeps_input_order(tiny_model_dir, funding_file):
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    config = Config()
+    config.model.dtype = "float32"
+    model = load_causal_lm(str(tiny_model_dir), config.model, for_training=False)
+    task = FundingTask()
+    prompts = chat_prompts(tokenizer, [task.prompt(r) for r in load_funding_records(funding_file)])
+    settings = GenerationSettings(max_new_tokens=6, batch_size=1)
+    one_by_one = generate_transformers(model, tokenizer, prompts, settings, progress=None)
+    batched = generate_transformers(model, tokenizer, prompts, GenerationSettings(max_new_tokens=6, batch_size=4),
+                                    progress=None)
+    assert len(batched) == len(prompts)
+    assert batched == one_by_one
+
+
+def test_min_new_tokens_forces_the_benchmark_length(tiny_model_dir, funding_file):
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    model = load_causal_lm(str(tiny_model_dir), Config().model.__class__(dtype="float32"), for_training=False)
+    prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in load_funding_records(funding_file)[:2]])
+    settings = GenerationSettings(max_new_tokens=5, min_new_tokens=5, batch_size=2)
+    outputs = generate_transformers(model, tokenizer, prompts, settings, progress=None)
+    tokens = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in outputs]
+    assert all(len(t) >= 3 for t in tokens)  # decoding may merge byte tokens, but never drops to nothing
