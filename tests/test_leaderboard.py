@@ -16,7 +16,7 @@ from sciextract.leaderboard import TASK_BOARDS, build_leaderboard, check_setting
 from sciextract.scoring.bootstrap import bootstrap_intervals
 from sciextract.scoring.fbeta import prf
 from sciextract.scoring.funding_eval import LEVELS
-from sciextract.tasks.funding import FundingTask
+from sciextract.tasks import get_task, task_names
 
 REPO = Path(__file__).resolve().parents[1]
 STAMP = {"task": "funding", "method": "fuzzy-hungarian", "mode": "balanced", "funder_threshold": 0.8,
@@ -228,12 +228,55 @@ def test_repo_params_leaderboard_section_is_valid():
     assert len(gates["review"].any_of) == 2
 
 
-def test_task_boards_are_consistent():
+def test_task_boards_are_consistent_with_the_tasks():
     for task, board in TASK_BOARDS.items():
-        assert board.headline in board.columns, task
+        assert board.headline in board.columns and board.headline not in board.nullable, task
         assert board.headline in board.intervals, task
-        assert set(board.intervals) <= set(board.columns), task
-    assert TASK_BOARDS["funding"].headline == FundingTask().headline_metric()
+        assert set(board.intervals) <= set(board.columns) and board.nullable <= set(board.columns), task
+    for task in task_names():
+        assert TASK_BOARDS[task].headline == get_task(task).headline_metric(), task
+
+
+def sciie_documents(hits: int, total: int, variant_levels: tuple[str, ...]) -> list[dict]:
+    counts = [{"gold": 2, "pred": 2, "matched": 2 if index < hits else 1} for index in range(total)]
+    return [{"id": f"s{index}", "parse_failed": False,
+             **{level: counts[index] if level in variant_levels else None for level in ("ner", "rel", "rel_plus")}}
+            for index in range(total)]
+
+
+def sciie_report(documents: list[dict], variant: str, headline_level: str, set_name: str) -> dict:
+    metrics: dict = {}
+    for level in ("ner", "rel", "rel_plus"):
+        rows = [row[level] for row in documents]
+        if rows[0] is None:
+            metrics[level] = None
+            continue
+        gold, pred, matched = (sum(row[key] for row in rows) for key in ("gold", "pred", "matched"))
+        metrics[level] = {**prf(matched, gold, pred), "gold": gold, "pred": pred, "matched": matched}
+    metrics["headline"] = {"level": headline_level, **metrics[headline_level]}
+    stamp = {"task": "sciie", "set": set_name, "task_variant": "re_plus", "method": "exact-match-micro",
+             "data_hash": "s1", "variant": variant}
+    return {"stamp": stamp, "metrics": metrics, "parse_failures": 0, "parse_failure_rate": 0.0,
+            "documents": len(documents)}
+
+
+def test_sciie_levels_a_variant_does_not_measure_are_shown_empty_and_fail_gates(tmp_path):
+    for variant, hits in (("sft", 30), ("grpo", 36)):
+        documents = sciie_documents(hits, 40, ("rel", "rel_plus"))
+        write_evaluation(tmp_path, variant, {"test": documents}, task="sciie",
+                         reports={"test": sciie_report(documents, variant, "rel_plus", "test")})
+    settings = LeaderboardSettings(bootstrap_samples=100, gates={
+        "sciie": {"any_of": ["metrics.ner.f1 >= 0.5", "metrics.rel_plus.f1 >= 0.9"]}})
+    board = build_leaderboard(settings, tmp_path, None)
+    rows = rows_by_system(board.groups[0])
+    assert rows["grpo"].rank == 1 and rows["grpo"].headline == pytest.approx(0.95)  # (36·2 + 4·1) / 80
+    assert rows["grpo"].values["metrics.ner.f1"] is None and "metrics.ner.f1" not in rows["grpo"].intervals
+    headline = rows["grpo"].intervals["metrics.headline.f1"]
+    assert headline == rows["grpo"].intervals["metrics.rel_plus.f1"]  # the headline is recounted from rel_plus
+    assert rows["grpo"].gate_passed and not rows["sft"].gate_passed
+    assert "metrics.ner.f1 >= 0.5 (is not measured)" in rows["sft"].gate_detail
+    markdown = write_leaderboard(board, tmp_path / "out")[0].read_text(encoding="utf-8")
+    assert "task_variant=re_plus" in markdown and "| —" in markdown
 
 
 # -- published references -------------------------------------------------------------------------
@@ -258,9 +301,9 @@ def test_reference_rows_are_shown_with_their_source_and_never_ranked(tmp_path):
 def test_reference_given_in_percent_is_an_error_naming_line_and_field(tmp_path):
     path = tmp_path / "references.yaml"
     path.write_text("references:\n  - system: A\n    stamp: {task: sciie, set: S, source: paper}\n"
-                    "    metrics: {rel_plus: {f1: 0.5}}\n"
+                    "    metrics: {headline: {f1: 0.5}}\n"
                     "  - system: B\n    stamp: {task: sciie, set: S, source: paper}\n"
-                    "    metrics: {ner: {f1: 84.36}, rel_plus: {f1: 0.6}}\n", encoding="utf-8")
+                    "    metrics: {ner: {f1: 84.36}, headline: {f1: 0.6}}\n", encoding="utf-8")
     with pytest.raises(InputError, match="fractions") as info:
         read_references(path)
     assert (info.value.line, info.value.field) == (5, "references[1].metrics.ner.f1")
@@ -318,11 +361,10 @@ def test_every_output_is_written(tmp_path):
     assert (sft["rank"], sft["headline"], sft["delta_vs_rule"]) == (1, pytest.approx(0.7), pytest.approx(0.4))
     assert sft["headline_ci_low"] <= 0.7 <= sft["headline_ci_high"] and sft["stamp.mode"] == "balanced"
     summary = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
-    (group_key,) = summary["groups"]
-    assert group_key.startswith("funding/test/")
-    assert summary["groups"][group_key]["rows"]["sft"]["rank"] == 1
-    assert summary["groups"][group_key]["rows"]["sft"]["gate"] is None
-    assert "sciie/SciER test/" in next(iter(summary["published"]))
+    assert sorted(summary) == ["funding/test/rule", "funding/test/sft"]
+    assert summary["funding/test/sft"] == {
+        "rank": 1, "metrics.funder.f1": pytest.approx(0.7), "ci_low": sft["headline_ci_low"],
+        "ci_high": sft["headline_ci_high"], "delta_vs_rule": pytest.approx(0.4), "gate": None, "stamp": sft["stamp_id"]}
 
 
 def test_stage_logs_every_output_to_mlflow(project_dir):

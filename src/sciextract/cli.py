@@ -14,9 +14,7 @@ from sciextract.errors import InputError
 def _config(args: argparse.Namespace):
     from sciextract.config import load_config
 
-    config = load_config(args.params)
-    if getattr(args, "task", None):
-        config.task = args.task
+    config = load_config(args.params, task=getattr(args, "task", None))
     _set_threads(config.model.cpu_threads)
     return config
 
@@ -77,6 +75,18 @@ def cmd_leaderboard(args):
     run_leaderboard(_config(args))
 
 
+def cmd_sweep(args):
+    from sciextract.config import load_config, with_overrides
+    from sciextract.stages import run_sweep_stage
+
+    # The sweep runs before any best trial exists, so `sweep.apply_best` is not applied to its own config.
+    config = load_config(args.params, task=args.task, apply_sweep_best=False)
+    if args.n_trials is not None:
+        config = with_overrides(config, {"sweep.n_trials": args.n_trials}, source="command line")
+    _set_threads(config.model.cpu_threads)
+    run_sweep_stage(config, worker=args.worker)
+
+
 def cmd_predict(args):
     from sciextract.stages import run_predict
 
@@ -88,6 +98,19 @@ def cmd_score(args):
 
     score_funding_file(gold=args.gold, predictions=args.predictions, mode=args.mode, output=args.output,
                        funder_threshold=args.funder_threshold, text_threshold=args.text_threshold)
+
+
+def cmd_ensemble(args):
+    from sciextract.review_tools import ensemble_files
+
+    ensemble_files(_config(args), args.predictions, args.output, mode=args.mode,
+                   cluster_threshold=args.cluster_threshold, threshold=args.threshold)
+
+
+def cmd_calibrate_threshold(args):
+    from sciextract.review_tools import calibrate_threshold_file
+
+    calibrate_threshold_file(_config(args), gold=args.gold, predictions=args.predictions, output=args.output)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("leaderboard", help="rank every evaluation within its stamp -> reports/leaderboard.{md,csv,html,png,json}"
                    ).set_defaults(func=cmd_leaderboard)
 
+    p = sub.add_parser("sweep", help="Optuna sweep of LoRA rank, KL and GRPO lr -> reports/sweep/<task>/")
+    p.add_argument("--worker", action="store_true",
+                   help="only add trials to the shared study (until it holds n_trials finished ones); write no reports")
+    p.add_argument("--n-trials", type=int, help="override sweep.n_trials: finished trials the study must hold")
+    p.add_argument("--task", help="override params.yaml's task")
+    p.set_defaults(func=cmd_sweep)
+
     p = sub.add_parser("predict", help="run any variant on any file of the task's format")
     p.add_argument("--task", help="override params.yaml's task")
     p.add_argument("--model", required=True, help="rule | base | sft | grpo | an adapter folder")
@@ -137,6 +167,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-threshold", type=float, default=0.8)
     p.add_argument("--output", type=Path, help="write the metrics JSON here")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("ensemble", help="combine two or more models' review prediction files into one")
+    p.add_argument("--task", choices=["review"], required=True)
+    p.add_argument("--predictions", required=True, type=Path, nargs="+",
+                   help="prediction JSONL files on the same articles; the first is the preferred model")
+    p.add_argument("--mode", choices=["union", "intersection"], default="union")
+    p.add_argument("--cluster-threshold", type=float, help="union: cosine linking two concerns (default: params)")
+    p.add_argument("--threshold", type=float, help="intersection: cosine of a match (default: params)")
+    p.add_argument("--output", required=True, type=Path)
+    p.set_defaults(func=cmd_ensemble)
+
+    p = sub.add_parser("calibrate-threshold", help="review F1 as a function of the matching threshold (0.50-0.80)")
+    p.add_argument("--task", choices=["review"], required=True)
+    p.add_argument("--predictions", required=True, type=Path)
+    p.add_argument("--gold", required=True, type=Path)
+    p.add_argument("--output", type=Path, help="write OUTPUT.json and OUTPUT.csv")
+    p.set_defaults(func=cmd_calibrate_threshold)
     return parser
 
 

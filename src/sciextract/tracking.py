@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import logging
-import math
 import os
 import subprocess
 from collections.abc import Iterator
@@ -15,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-from transformers import TrainerCallback
 
 from sciextract.config import Config, TrackingSettings
-from sciextract.io import atomic_path, sha256_json
+from sciextract.io import sha256_json
 
 log = logging.getLogger(__name__)
 
@@ -103,33 +99,6 @@ def _param_value(value: Any) -> Any:
     return text if len(text) <= 6000 else text[:5997] + "..."
 
 
-class StepMetricsCallback(TrainerCallback):
-    """Per-step training metrics to the active MLflow run as they are logged."""
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        numeric = _numeric(logs or {})
-        if numeric and state.is_world_process_zero:
-            mlflow.log_metrics({_metric_key(k): v for k, v in numeric.items()}, step=state.global_step)
-
-
-def write_curve_csv(log_history: list[dict], path: Path) -> None:
-    """The trainer's whole log history (checkpointed, so it spans resumes) as a CSV for `dvc plots`."""
-    rows = [{**_numeric(entry), "step": entry["step"]} for entry in log_history
-            if "step" in entry and "train_runtime" not in entry]  # the last entry is the run summary
-    columns = ["step"] + sorted({k for row in rows for k in row} - {"step"})
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    with atomic_path(path) as tmp:
-        tmp.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-def _numeric(values: dict) -> dict[str, float]:
-    return {k: float(v) for k, v in values.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
-
-
-def _metric_key(key: str) -> str:
+def metric_key(key: str) -> str:
     """MLflow metric names allow letters, digits, `_ - . / space`; TRL uses `rewards/<fn>/mean`-style keys."""
     return "".join(c if c.isalnum() or c in "_-./ " else "_" for c in key)

@@ -8,6 +8,8 @@ from sciextract.tasks.base import Task
 
 _TASKS = {
     "funding": "sciextract.tasks.funding:FundingTask",
+    "review": "sciextract.tasks.review:ReviewTask",
+    "sciie": "sciextract.tasks.sciie:SciIETask",
 }
 
 

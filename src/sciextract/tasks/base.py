@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sciextract.config import Config
+from sciextract.errors import InputError
 from sciextract.io import read_records
 
 Messages = list[dict[str, str]]
@@ -49,7 +50,7 @@ class Task(ABC):
         return [record for _, record in read_records(Path(data_dir) / f"{split}.jsonl")]
 
     @abstractmethod
-    def load_eval_file(self, path: str | Path) -> list[dict]:
+    def load_eval_file(self, path: str | Path, config: Config) -> list[dict]:
         """Records of a user-supplied evaluation file, validated (errors name file, line, field)."""
 
     @abstractmethod
@@ -79,8 +80,20 @@ class Task(ABC):
     def reward_columns(self, record: dict) -> dict:
         """Dataset columns that carry this record's gold to the reward functions (one row per sample)."""
 
+    default_reward_weights: dict[str, float]
+    """Reward components of the task and their default weights."""
+
+    def reward_weights(self, config: Config) -> dict[str, float]:
+        """The task's defaults overridden by `grpo.rewards.<task>`; an unknown component is an error."""
+        weights = config.grpo.rewards.get(self.name, {})
+        unknown = sorted(set(weights) - set(self.default_reward_weights))
+        if unknown:
+            raise InputError("params.yaml", f"unknown reward component(s) {unknown} (known: "
+                             f"{sorted(self.default_reward_weights)})", field=f"grpo.rewards.{self.name}")
+        return {**self.default_reward_weights, **weights}
+
     @abstractmethod
-    def reward_functions(self, weights: dict[str, float]) -> tuple[list[RewardFunction], list[float]]:
+    def reward_functions(self, config: Config) -> tuple[list[RewardFunction], list[float]]:
         """Reward components (each logged by TRL under its `__name__`) and their weights."""
 
     def rl_example(self, record: dict) -> dict:
@@ -88,7 +101,7 @@ class Task(ABC):
 
     # -- evaluation -----------------------------------------------------------------------------
     @abstractmethod
-    def baselines(self) -> dict[str, Callable[[dict], Any]]:
+    def baselines(self, config: Config) -> dict[str, Callable[[dict], Any]]:
         """Model-free predictors by variant name (e.g. `rule`), returning a structured answer."""
 
     @abstractmethod

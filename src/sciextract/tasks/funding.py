@@ -88,6 +88,7 @@ def _component_reward(name: str) -> RewardFunction:
 
 class FundingTask(Task):
     name = "funding"
+    default_reward_weights = DEFAULT_REWARD_WEIGHTS
 
     # -- data -----------------------------------------------------------------------------------
     def prepare(self, config: Config, out_dir: Path) -> dict:
@@ -122,7 +123,7 @@ class FundingTask(Task):
             "cross_split_overlap": overlap,
         }
 
-    def load_eval_file(self, path: str | Path) -> list[dict]:
+    def load_eval_file(self, path: str | Path, config: Config) -> list[dict]:
         return load_funding_records(path)
 
     def eval_files(self, config: Config) -> dict[str, str]:
@@ -145,16 +146,12 @@ class FundingTask(Task):
     def reward_columns(self, record: dict) -> dict:
         return {"gold_funders": json.dumps(record["funders"], ensure_ascii=False)}
 
-    def reward_functions(self, weights: dict[str, float]) -> tuple[list[RewardFunction], list[float]]:
-        unknown = set(weights) - set(DEFAULT_REWARD_WEIGHTS)
-        if unknown:
-            raise InputError("params.yaml", f"unknown reward component(s) {sorted(unknown)} "
-                             f"(known: {sorted(DEFAULT_REWARD_WEIGHTS)})", field="grpo.rewards")
-        resolved = {**DEFAULT_REWARD_WEIGHTS, **weights}
-        return [_component_reward(name) for name in resolved], list(resolved.values())
+    def reward_functions(self, config: Config) -> tuple[list[RewardFunction], list[float]]:
+        weights = self.reward_weights(config)
+        return [_component_reward(name) for name in weights], list(weights.values())
 
     # -- evaluation -----------------------------------------------------------------------------
-    def baselines(self) -> dict[str, Callable[[dict], Any]]:
+    def baselines(self, config: Config) -> dict[str, Callable[[dict], Any]]:
         return {"rule": lambda record: extract_funders_by_rules(record["funding_statement"])}
 
     def prediction_row(self, record: dict, raw_output: str | None, parsed: Parsed) -> dict:

@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
+import math
 import shutil
 from pathlib import Path
 
+import mlflow
 import torch
+from transformers import TrainerCallback
 
 from sciextract.config import ModelConfig
-from sciextract.io import write_json, write_text
+from sciextract.io import atomic_path, write_json, write_text
+from sciextract.tracking import metric_key
 
 log = logging.getLogger(__name__)
+
+
+class StepMetricsCallback(TrainerCallback):
+    """Per-step training metrics to the active MLflow run as they are logged."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        numeric = _numeric(logs or {})
+        if numeric and state.is_world_process_zero:
+            mlflow.log_metrics({metric_key(k): v for k, v in numeric.items()}, step=state.global_step)
+
+
+def write_curve_csv(log_history: list[dict], path: Path) -> None:
+    """The trainer's whole log history (checkpointed, so it spans resumes) as a CSV for `dvc plots`."""
+    rows = [{**_numeric(entry), "step": entry["step"]} for entry in log_history
+            if "step" in entry and "train_runtime" not in entry]  # the last entry is the run summary
+    columns = ["step"] + sorted({k for row in rows for k in row} - {"step"})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_path(path) as tmp:
+        tmp.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _numeric(values: dict) -> dict[str, float]:
+    return {k: float(v) for k, v in values.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
 
 
 def checkpoint_dir(root: Path, run_hash: str) -> Path:

@@ -20,9 +20,18 @@ from sciextract.config import Config
 from sciextract.generate import vllm_available
 from sciextract.modeling import MERGED_FROM_FILE, load_policy, lora_config, resolve_base
 from sciextract.tasks.base import RewardFunction, Task, completion_text
-from sciextract.tracking import StepMetricsCallback, inputs_hash, write_curve_csv
-from sciextract.train.common import (checkpoint_dir, checkpoint_step, last_checkpoint, model_card, precision_flags, publish_adapter,
-                                     train_or_restore)
+from sciextract.tracking import inputs_hash
+from sciextract.train.common import (
+    StepMetricsCallback,
+    checkpoint_dir,
+    checkpoint_step,
+    last_checkpoint,
+    model_card,
+    precision_flags,
+    publish_adapter,
+    train_or_restore,
+    write_curve_csv,
+)
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +194,7 @@ def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_
     (the trainer's log history travels in the checkpoints).
     """
     dataset, policy, tokenizer, base = setup(task, config, data_dir, base_dir, sft_dir)
-    functions, weights = task.reward_functions(config.grpo.rewards)
+    functions, weights = task.reward_functions(config)
     recorder = RewardRecorder(functions, weights, config.grpo.num_generations)
     run_hash = inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": dataclasses.asdict(config.model)},
                            [Path(data_dir) / "rl.jsonl", Path(sft_dir)])

