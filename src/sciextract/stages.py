@@ -98,7 +98,9 @@ def _log_training_outputs(config: Config, adapter: Path, metrics: dict, curve: P
 
 # -- evaluation -----------------------------------------------------------------------------------
 
-Predictor = Callable[[list[dict]], list[tuple[str | None, Parsed]]]
+Predictor = Callable[..., list[tuple[str | None, Parsed]]]
+"""`predict(records, samples=0)`: one (raw output, parsed answer) per record, or with `samples` = K > 0,
+K sampled outputs per record, record after record (models only)."""
 
 
 def variant_adapter(task: Task, variant: str, config: Config) -> Path | None:
@@ -115,30 +117,36 @@ def variant_adapter(task: Task, variant: str, config: Config) -> Path | None:
 
 
 def make_predictor(task: Task, config: Config, variant: str) -> Predictor:
-    """Records -> (raw output, parsed answer): a model-free baseline or a model with its adapters merged."""
+    """A model-free baseline, or a model with its adapters merged, loaded once for every call."""
     baselines = task.baselines(config)
     if variant in baselines:
         predict = baselines[variant]
-        return lambda records: [(None, Parsed(predict(r), failed=False)) for r in records]
+
+        def predict_with_baseline(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
+            if samples:
+                raise ValueError(f"the model-free baseline '{variant}' has no samples to draw")
+            return [(None, Parsed(predict(r), failed=False)) for r in records]
+
+        return predict_with_baseline
     adapter = variant_adapter(task, variant, config)
     # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
     load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
     model, tokenizer = load_policy(paths.BASE_DIR, adapter, load_as)
-    settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens, batch_size=config.evaluate.batch_size,
-                                  do_sample=config.evaluate.do_sample)
 
-    def predict_with_model(records: list[dict]) -> list[tuple[str | None, Parsed]]:
-        prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records])
+    def predict_with_model(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
+        # Sampling follows the policy's training distribution (grpo.temperature, grpo.top_p).
+        settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens,
+                                      batch_size=config.evaluate.batch_size,
+                                      do_sample=config.evaluate.do_sample or samples > 0,
+                                      temperature=config.grpo.temperature, top_p=config.grpo.top_p)
+        prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records for _ in range(max(samples, 1))])
         if config.model.generation_backend == "vllm":
             with tempfile.TemporaryDirectory() as merged:
                 model.save_pretrained(merged)
                 tokenizer.save_pretrained(merged)
                 outputs = generate_vllm(merged, prompts, settings, dtype=config.model.dtype)
-        elif config.model.generation_backend == "transformers":
-            outputs = generate_transformers(model, tokenizer, prompts, settings, progress=f"{variant}")
         else:
-            raise ValueError(f"params.yaml, field 'model.generation_backend': unknown backend "
-                             f"'{config.model.generation_backend}' (known: transformers, vllm)")
+            outputs = generate_transformers(model, tokenizer, prompts, settings, progress=f"{variant}")
         return [(text, task.parse(text)) for text in outputs]
 
     return predict_with_model
@@ -164,6 +172,7 @@ def run_evaluate(config: Config, variant: str) -> None:
     with stage_run(config, stage=f"evaluate@{variant}", task=task.name, run_name=f"evaluate-{variant}",
                    params=_params(config, "model", "evaluate"), inputs=inputs, extra_tags={"variant": variant}):
         predictor = make_predictor(task, config, variant)
+        oracle_samples = task.oracle_samples(config) if adapter is not None or variant == "base" else 0
         results = {}
         for set_name, records in sets.items():
             started = time.perf_counter()
@@ -176,6 +185,11 @@ def run_evaluate(config: Config, variant: str) -> None:
                                     "max_documents": config.evaluate.max_documents,
                                     "decoding": "sampled" if config.evaluate.do_sample else "greedy"})
             report["seconds"] = round(seconds, 2)
+            if oracle_samples:
+                sampled = [raw for raw, _ in predictor(records, samples=oracle_samples)]
+                report["metrics"].update(task.score_samples(records, [sampled[i:i + oracle_samples] for i in
+                                                                      range(0, len(sampled), oracle_samples)]))
+                report["stamp"]["oracle_samples"] = oracle_samples
             results[set_name] = report
             write_jsonl(out_dir / "predictions" / f"{set_name}.jsonl", rows)
             write_jsonl(out_dir / "predictions" / f"{set_name}.documents.jsonl", documents)

@@ -112,6 +112,14 @@ class Task(ABC):
     def score(self, records: list[dict], rows: list[dict], config: Config) -> tuple[dict, list[dict]]:
         """Metrics JSON (with its `stamp`) and per-document rows for prediction rows against gold."""
 
+    def oracle_samples(self, config: Config) -> int:
+        """K sampled outputs per record for an oracle Best@K report; 0 (the default) draws none."""
+        return 0
+
+    def score_samples(self, records: list[dict], samples: list[list[str]]) -> dict:
+        """Oracle report entries from K sampled outputs per record (tasks with `oracle_samples` > 0)."""
+        raise NotImplementedError(f"task '{self.name}' defines no Best@K oracle")
+
     @abstractmethod
     def headline_metric(self) -> str:
         """Dotted path in the metrics JSON of the number a sweep maximises and the leaderboard sorts by."""

@@ -393,10 +393,6 @@ class SciIETask(Task):
                 "predicted": parsed.value, "parse_failed": parsed.failed}
 
     def score(self, records: list[dict], rows: list[dict], config: Config) -> tuple[dict, list[dict]]:
-        if config.evaluate.sciie.best_at_k:
-            raise InputError("params.yaml", "Best@K needs K sampled outputs per sentence, which the evaluate stage "
-                             "does not draw yet; `SciIETask.score_samples` scores them once it does",
-                             field="evaluate.sciie.best_at_k")
         if [row["id"] for row in rows] != [r["id"] for r in records]:
             raise ValueError("prediction rows must follow the records one to one, in order")
         predictions = [EMPTY if row["parse_failed"] else predicted_items(record, row["predicted"])
@@ -412,6 +408,9 @@ class SciIETask(Task):
             "sentences": len(records),
         }
         return {"stamp": stamp, **report}, documents
+
+    def oracle_samples(self, config: Config) -> int:
+        return config.evaluate.sciie.best_at_k
 
     def score_samples(self, records: list[dict], samples: list[list[str]]) -> dict:
         """Oracle Best@K over K sampled outputs per record (see `scoring.sciie_eval.best_at_k`)."""
