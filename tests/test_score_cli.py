@@ -25,7 +25,8 @@ import pytest
 from sciextract.cli import main
 from sciextract.data.funding import load_funding_records
 from sciextract.scoring.funding_eval import EvalSettings
-from sciextract.tasks.funding import read_prediction_rows, render_funders, score_prediction_rows
+from sciextract.io import read_prediction_rows
+from sciextract.tasks.funding import render_funders, score_prediction_rows
 
 GOLD_TOTALS = {"funder": 10, "award_id": 12, "scheme": 4, "title": 1}
 PER_RECORD = {  # (funder, award_id, scheme, title) gold counts, from the table above

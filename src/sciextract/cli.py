@@ -41,7 +41,7 @@ def cmd_prepare(args):
 def cmd_sft(args):
     from sciextract.stages import run_sft_stage
 
-    run_sft_stage(_config(args))
+    run_sft_stage(_config(args), out_dir=args.output)
 
 
 def cmd_grpo(args):
@@ -54,7 +54,7 @@ def cmd_evaluate(args):
     if args.predictions is None:
         from sciextract.stages import run_evaluate
 
-        run_evaluate(_config(args), args.variant)
+        run_evaluate(_config(args), args.variant, name=args.name)
         return
     from sciextract import paths
     from sciextract.scoring.report import score_funding_file
@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--task", help="override params.yaml's task")
+        if name == "sft":
+            p.add_argument("--output", type=Path, help="train into this folder instead of models/<task>/sft "
+                           "(a second SFT variant, e.g. plain next to MimicSFT)")
         p.set_defaults(func=func)
 
     p = sub.add_parser("evaluate", help="run one variant on the test split and extra sets -> reports/eval/<task>/<variant>,"
@@ -135,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--variant", help="rule | base | sft | grpo | an adapter folder")
     what.add_argument("--predictions", type=Path, help="score this predictions JSONL instead of running a model")
+    p.add_argument("--name", help="with --variant: label for reports/eval/<task>/<name> (default: the variant)")
     p.add_argument("--gold", type=Path, help="with --predictions: gold file (default: the prepared test split)")
     p.add_argument("--mode", choices=["balanced", "permissive", "strict"], help="with --predictions (default: params)")
     p.add_argument("--output", type=Path, help="with --predictions: write the metrics JSON here")

@@ -133,6 +133,15 @@ def _read_json_array(path: Path) -> list[tuple[int, Any]]:
     return rows
 
 
+def read_prediction_rows(path: str | Path) -> list[tuple[int, dict]]:
+    """A predictions file (any task): `(line, row)` pairs whose rows are JSON objects."""
+    rows = read_records(path)
+    for line, row in rows:
+        if not isinstance(row, dict):
+            raise InputError(path, f"a prediction row must be an object, got {type(row).__name__}", line)
+    return rows
+
+
 def sha256_file(path: str | Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:

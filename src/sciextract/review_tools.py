@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import connected_components
 from sciextract.config import Config, ReviewEvalSettings
 from sciextract.data.review import PARSE_NOTES, coerce_concerns, load_gold_articles, normalize_concern_text, parse_concerns
 from sciextract.errors import InputError
-from sciextract.io import read_records, sha256_json, write_json, write_jsonl, write_text
+from sciextract.io import read_prediction_rows, sha256_json, write_json, write_jsonl, write_text
 from sciextract.scoring.semantic import (METHOD, EmbeddingTable, Encoder, cosine_similarities, document_counts, embed_texts,
                                          load_encoder, match_concerns, semantic_metrics)
 
@@ -127,14 +127,6 @@ def prediction_from_row(row: dict, *, path: str | Path | None, line: int | None)
     if parsed is None:
         return Prediction([], failed=True)
     return Prediction(parsed.concerns, parsed.failed, parsed.notes)
-
-
-def read_prediction_rows(path: str | Path) -> list[tuple[int, dict]]:
-    rows = read_records(path)
-    for line, row in rows:
-        if not isinstance(row, dict):
-            raise InputError(path, f"a prediction row must be an object, got {type(row).__name__}", line)
-    return rows
 
 
 def predictions_by_id(records: list[dict], rows: list[dict] | list[tuple[int, dict]], *,

@@ -60,17 +60,19 @@ def run_prepare(config: Config) -> None:
     log.info("prepared %s: %s", task.name, json.dumps(report["splits"]))
 
 
-def run_sft_stage(config: Config) -> None:
+def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
+    """SFT into `models/<task>/sft`, or into `out_dir` to keep a second SFT variant beside the first."""
     from sciextract.train.sft import run_sft
 
     task = get_task(config.task)
-    data_dir, out_dir = paths.data_dir(task.name), paths.adapter_dir(task.name, "sft")
+    data_dir = paths.data_dir(task.name)
+    out_dir = Path(out_dir) if out_dir is not None else paths.adapter_dir(task.name, "sft")
+    curve = paths.curve_path(task.name, out_dir.name)
     with stage_run(config, stage="sft", task=task.name, params=_params(config, "model", "sft"),
-                   inputs=[data_dir / "sft.jsonl"]):
+                   inputs=[data_dir / "sft.jsonl"], run_name=f"sft-{out_dir.name}" if out_dir.name != "sft" else None):
         metrics = run_sft(task, config, data_dir=data_dir, base_dir=paths.BASE_DIR, out_dir=out_dir,
-                          checkpoint_root=paths.CHECKPOINT_ROOT / task.name / "sft",
-                          curve_path=paths.curve_path(task.name, "sft"))
-        _log_training_outputs(config, out_dir, metrics, paths.curve_path(task.name, "sft"))
+                          checkpoint_root=paths.CHECKPOINT_ROOT / task.name / out_dir.name, curve_path=curve)
+        _log_training_outputs(config, out_dir, metrics, curve)
 
 
 def run_grpo_stage(config: Config) -> None:
@@ -163,14 +165,16 @@ def evaluation_sets(task: Task, config: Config) -> dict[str, list[dict]]:
     return sets
 
 
-def run_evaluate(config: Config, variant: str) -> None:
+def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
+    """Score `variant` on every evaluation set; `name` labels it (default: the variant itself)."""
     task = get_task(config.task)
-    out_dir = paths.eval_dir(task.name, variant)
+    name = name or variant
+    out_dir = paths.eval_dir(task.name, name)
     sets = evaluation_sets(task, config)
     adapter = None if variant in task.baselines(config) else variant_adapter(task, variant, config)
     inputs = [paths.data_dir(task.name) / "test.jsonl"] + ([adapter] if adapter else [])
-    with stage_run(config, stage=f"evaluate@{variant}", task=task.name, run_name=f"evaluate-{variant}",
-                   params=_params(config, "model", "evaluate"), inputs=inputs, extra_tags={"variant": variant}):
+    with stage_run(config, stage=f"evaluate@{name}", task=task.name, run_name=f"evaluate-{name}",
+                   params=_params(config, "model", "evaluate"), inputs=inputs, extra_tags={"variant": name}):
         predictor = make_predictor(task, config, variant)
         oracle_samples = task.oracle_samples(config) if adapter is not None or variant == "base" else 0
         results = {}
@@ -180,7 +184,7 @@ def run_evaluate(config: Config, variant: str) -> None:
             seconds = time.perf_counter() - started
             rows = [task.prediction_row(r, raw, parsed) for r, (raw, parsed) in zip(records, predictions, strict=True)]
             report, documents = task.score(records, rows, config)
-            report["stamp"].update({"variant": variant, "set": set_name, "base_model": config.model.base,
+            report["stamp"].update({"variant": name, "set": set_name, "base_model": config.model.base,
                                     "adapter": str(adapter) if adapter else None,
                                     "max_documents": config.evaluate.max_documents,
                                     "decoding": "sampled" if config.evaluate.do_sample else "greedy"})
@@ -194,7 +198,7 @@ def run_evaluate(config: Config, variant: str) -> None:
             write_jsonl(out_dir / "predictions" / f"{set_name}.jsonl", rows)
             write_jsonl(out_dir / "predictions" / f"{set_name}.documents.jsonl", documents)
             _log_evaluation(set_name, report, rows)
-        write_json(out_dir / "metrics.json", {"task": task.name, "variant": variant, "sets": results})
+        write_json(out_dir / "metrics.json", {"task": task.name, "variant": name, "sets": results})
         mlflow.log_artifact(str(out_dir / "metrics.json"))
 
 

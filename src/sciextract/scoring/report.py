@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sciextract.data.funding import load_funding_records
-from sciextract.io import write_json
+from sciextract.io import read_prediction_rows, write_json
 from sciextract.scoring.funding_eval import LEVELS, EvalSettings
 
 
@@ -22,7 +22,7 @@ def format_table(report: dict) -> str:
 
 def score_funding_file(*, gold: Path, predictions: Path, mode: str = "balanced", output: Path | None = None,
                        funder_threshold: float = 0.8, text_threshold: float = 0.8) -> dict:
-    from sciextract.tasks.funding import read_prediction_rows, score_prediction_rows
+    from sciextract.tasks.funding import score_prediction_rows
 
     records = load_funding_records(gold)
     rows = read_prediction_rows(predictions)

@@ -14,7 +14,7 @@ from sciextract.data.funding import canonical_funders, coerce_funders, load_fund
 from sciextract.data.splits import SPLITS, assign_splits, cross_split_overlap
 from sciextract.data.synthetic_funding import generate_funding_records
 from sciextract.errors import InputError
-from sciextract.io import read_records, sha256_json, write_jsonl
+from sciextract.io import sha256_json, write_jsonl
 from sciextract.scoring.funding_eval import EvalSettings, funding_reward_components, score_documents
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task, completion_text
 from sciextract.tasks.funding_rules import extract_funders_by_rules
@@ -187,14 +187,6 @@ def _prediction_from_row(row: dict, *, path: str | Path | None, line: int | None
             raise InputError(path, f"expected a string or null, got {type(raw).__name__}", line, "raw_output")
         return parse_funders(raw)
     raise InputError(path, "a prediction row needs 'predicted_funders' or 'raw_output'", line)
-
-
-def read_prediction_rows(path: str | Path) -> list[tuple[int, dict]]:
-    rows = read_records(path)
-    for line, row in rows:
-        if not isinstance(row, dict):
-            raise InputError(path, f"a prediction row must be an object, got {type(row).__name__}", line)
-    return rows
 
 
 def score_prediction_rows(records: list[dict], rows: list[dict] | list[tuple[int, dict]], settings: EvalSettings,
