@@ -23,8 +23,11 @@ $(STAMP): $(BIN)/python pyproject.toml Makefile
 
 install: $(STAMP)
 
+# Stage commands call `sciextract`, so the venv's bin folder goes first on PATH.
+RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+
 pipeline: install
-	$(BIN)/dvc repro
+	$(RUN) $(BIN)/dvc repro
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -36,7 +39,7 @@ bench: install
 
 # The Optuna sweep (reports/sweep/<task>/); extra workers: `.venv/bin/sciextract sweep --worker`.
 sweep: install
-	$(BIN)/dvc repro sweep
+	$(RUN) $(BIN)/dvc repro sweep
 
 ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --port 5000
