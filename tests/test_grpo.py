@@ -140,7 +140,7 @@ def test_run_grpo_trains_publishes_and_resumes(tiny_sft):
     trained = load_file(out / "adapter_model.safetensors")
     assert any(tensor.abs().sum() > 0 for name, tensor in trained.items() if "lora_B" in name)
     assert json.loads((out / "merged_from.json").read_text())["sft_adapter"] == str(sft_dir)
-    assert "base + SFT merged" in (out / "README.md").read_text()
+    assert "merged in, not on the bare base" in (out / "README.md").read_text()
     merged, _ = load_policy(base_dir, sft_dir, config.model)
     policy = PeftModel.from_pretrained(load_policy(base_dir, sft_dir, config.model)[0], str(out))
     ids = torch.tensor([[1, 5, 9, 12]])

@@ -38,7 +38,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 def _write_params(root: Path, tiny_model_dir: Path, funding_file: Path, **overrides) -> None:
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["model"].update(base=str(tiny_model_dir), dtype="float32")
-    params["data"]["funding"].update(synthetic_records=60, eval_sets={"fixture": str(funding_file)})
+    params["data"]["funding"].update(synthetic_records=150, eval_sets={"fixture": str(funding_file)})
     params["sft"].update(max_steps=2, save_steps=1, logging_steps=1, max_length=1024)
     params["grpo"].update(max_steps=1, save_steps=1, num_generations=2, per_device_train_batch_size=4,
                           max_completion_length=12, max_prompt_examples=4)

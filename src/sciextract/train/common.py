@@ -54,14 +54,18 @@ def checkpoint_dir(root: Path, run_hash: str) -> Path:
 
 
 def last_checkpoint(folder: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
+    """The newest complete checkpoint: a kill while saving leaves a `checkpoint-N` folder without
+    `trainer_state.json` (written last), which is passed over, with a warning, for the one before."""
     if not folder.is_dir():
         return None
-    found = get_last_checkpoint(str(folder))
-    if found:
-        log.warning("resuming from checkpoint %s", found)
-    return found
+    steps = sorted((int(p.name.split("-")[1]), p) for p in folder.glob("checkpoint-*") if p.name.split("-")[1].isdigit())
+    for _, checkpoint in reversed(steps):
+        if (checkpoint / "trainer_state.json").exists():
+            log.warning("resuming from checkpoint %s", checkpoint)
+            return str(checkpoint)
+        log.warning("skipping incomplete checkpoint %s (no trainer_state.json: the run died while saving it)",
+                    checkpoint)
+    return None
 
 
 def checkpoint_step(checkpoint: str | None) -> int:
