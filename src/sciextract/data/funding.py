@@ -28,11 +28,11 @@ def _string_list(value: Any, *, strict: bool, where: tuple) -> list[str]:
         if item is None:
             continue
         if not isinstance(item, str):
-            if strict or isinstance(item, (dict, list)):
-                if strict:
-                    path, line, field = where
-                    raise InputError(path, f"expected a string, got {type(item).__name__}", line, f"{field}[{index}]")
-                continue
+            if strict:
+                path, line, field = where
+                raise InputError(path, f"expected a string, got {type(item).__name__}", line, f"{field}[{index}]")
+            if isinstance(item, (dict, list)):
+                continue  # lenient (model output): a nested structure holds no string to keep
             item = str(item)
         item = item.strip()
         if item:
