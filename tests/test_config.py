@@ -212,3 +212,15 @@ def test_invalid_yaml_names_a_line(tmp_path, text, line):
     assert error.line == line
     assert f", line {line}:" in str(error)
     assert "invalid YAML" in str(error)
+
+
+def test_negative_loop_stop_names_its_field(tmp_path):
+    error = load_error(tmp_path, "evaluate:\n  stop_on_loop: -1\n")
+    assert error.field == "evaluate.stop_on_loop"
+
+
+def test_loop_stop_with_vllm_is_an_error_before_any_run(tmp_path):
+    error = load_error(tmp_path, "model:\n  generation_backend: vllm\nevaluate:\n  stop_on_loop: 3\n")
+    assert "evaluate.stop_on_loop" in str(error)
+    profile = Path(__file__).resolve().parents[1] / "profiles" / "gpu-qwen3.5-9b.yaml"
+    assert load_config(profile).evaluate.stop_on_loop == 0

@@ -267,11 +267,17 @@ class EvaluateSettings:
     """Score at most this many documents of each set (0: all); the cut is stamped in the metrics."""
     do_sample: bool = False
     """Greedy decoding by default."""
+    stop_on_loop: int = 3
+    """End an output once its tail is one span of 4-64 tokens repeated this many times in a row (0: never).
+    A small model can repeat one award until `max_new_tokens`; the copies score nothing, and one looping
+    output holds its whole batch to the longest length. The cut output is scored as it stands."""
     review: ReviewEvalSettings = field(default_factory=ReviewEvalSettings)
     sciie: SciIEEvalSettings = field(default_factory=SciIEEvalSettings)
 
     def __post_init__(self) -> None:
         _check_choice("mode", self.mode, ("strict", "balanced", "permissive"))
+        if self.stop_on_loop < 0:
+            raise ValueError(f"stop_on_loop: {self.stop_on_loop} is negative (0 turns the stop off)")
 
 
 @dataclass
@@ -407,6 +413,10 @@ class Config:
     sweep: SweepSettings = field(default_factory=SweepSettings)
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
+
+    def __post_init__(self) -> None:
+        if self.model.generation_backend == "vllm" and self.evaluate.stop_on_loop:
+            raise ValueError("evaluate.stop_on_loop: vLLM has no loop stop; set it to 0 with model.generation_backend: vllm")
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -8,8 +8,13 @@ from dataclasses import dataclass
 
 import torch
 from tqdm.auto import tqdm
+from transformers import DynamicCache, StoppingCriteria, StoppingCriteriaList
+from transformers.cache_utils import DynamicLayer
 
 log = logging.getLogger(__name__)
+
+PREFILL_BATCH = 4
+"""Prompts prefilled together; they are length-sorted, so right padding wastes little compute."""
 
 
 @dataclass
@@ -21,10 +26,116 @@ class GenerationSettings:
     do_sample: bool = False
     temperature: float = 1.0
     top_p: float = 1.0
+    stop_on_loop: int = 0
+    """End a sequence once its generated tail is one span repeated this many times in a row (0: never)."""
 
 
 def chat_prompts(tokenizer, conversations: list[list[dict]]) -> list[str]:
     return [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in conversations]
+
+
+class LoopStop(StoppingCriteria):
+    """Ends each sequence whose generated tail is one span of 4-64 tokens (not all one token) repeated `repeats` times.
+
+    Small models under greedy decoding can repeat an item until `max_new_tokens`; the copies add
+    nothing a parser keeps, and one looping row holds its whole batch to the longest length.
+    """
+
+    def __init__(self, prompt_length: int, repeats: int, periods: range = range(4, 65)):
+        self.prompt_length = prompt_length
+        self.repeats = repeats
+        self.periods = periods
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        generated = input_ids[:, self.prompt_length:]
+        looping = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        for period in self.periods:
+            span = period * self.repeats
+            if span > generated.shape[1]:
+                break
+            tail = generated[:, -span:]
+            varied = (tail[:, :period] != tail[:, :1]).any(dim=1)  # a run of one token may be a legal id
+            looping |= varied & (tail[:, period:] == tail[:, :-period]).all(dim=1)
+        return looping
+
+
+def shared_prefix_length(token_lists: list[list[int]]) -> int:
+    """Length of the token prefix every prompt starts with, leaving each at least one token of its own."""
+    first = token_lists[0]
+    length = min(len(tokens) for tokens in token_lists) - 1
+    for tokens in token_lists[1:]:
+        length = next((i for i in range(length) if tokens[i] != first[i]), length)
+    return max(length, 0)
+
+
+def _prefix_cache(model, prefix: list[int]) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+    """Key/value states of the shared prefix, or None where they cannot be reused.
+
+    Reuse needs a prefix and plain full-attention layers; sliding-window and linear-attention
+    (hybrid) caches are not a list of positions that can be copied and padded.
+    """
+    cache = DynamicCache(config=model.config)
+    if not prefix or any(type(layer) is not DynamicLayer for layer in cache.layers):
+        return None
+    model(input_ids=torch.tensor([prefix], device=model.device), past_key_values=cache, use_cache=True, logits_to_keep=1)
+    return [(layer.keys, layer.values) for layer in cache.layers]
+
+
+def _prefill(model, token_lists: list[list[int]], prefix_cache: list[tuple[torch.Tensor, torch.Tensor]],
+             pad_id: int) -> list[list[tuple[torch.Tensor, torch.Tensor]]]:
+    """Per prompt and layer, the key/value states of its tokens after the shared prefix."""
+    offset = prefix_cache[0][0].shape[2]
+    states = []
+    for start in range(0, len(token_lists), PREFILL_BATCH):
+        chunk = token_lists[start:start + PREFILL_BATCH]
+        width = max(len(tokens) for tokens in chunk)
+        cache = DynamicCache([(k.expand(len(chunk), -1, -1, -1), v.expand(len(chunk), -1, -1, -1)) for k, v in prefix_cache],
+                             config=model.config)
+        if width:
+            # Right padding: with causal attention a prompt's tokens never see the pads that follow them.
+            ids = torch.tensor([tokens + [pad_id] * (width - len(tokens)) for tokens in chunk], device=model.device)
+            model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+        for row, tokens in enumerate(chunk):
+            states.append([(layer.keys[row, :, offset:offset + len(tokens)], layer.values[row, :, offset:offset + len(tokens)])
+                           for layer in cache.layers])
+    return states
+
+
+def _cached_inputs(model, prefix: list[int], prefix_cache, suffixes: list[list[int]], pad_id: int):
+    """Input ids, attention mask and cache for `generate`, laid out [prefix][pads][own tokens].
+
+    The cache covers all but the last position, so `generate` starts by feeding each prompt's last
+    token; positions come from the mask, so padding in the middle shifts nothing.
+    """
+    suffix_states = _prefill(model, [s[:-1] for s in suffixes], prefix_cache, pad_id)
+    rows, length = len(suffixes), len(prefix) + max(len(s) for s in suffixes)
+    ids = torch.full((rows, length), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    ids[:, :len(prefix)] = torch.tensor(prefix, dtype=torch.long)
+    mask[:, :len(prefix)] = 1
+    for row, tokens in enumerate(suffixes):
+        ids[row, length - len(tokens):] = torch.tensor(tokens, dtype=torch.long)
+        mask[row, length - len(tokens):] = 1
+    layers = []
+    for layer, (prefix_keys, prefix_values) in enumerate(prefix_cache):
+        keys = prefix_keys.new_zeros((rows, prefix_keys.shape[1], length - 1, prefix_keys.shape[3]))
+        values = torch.zeros_like(keys)
+        keys[:, :, :len(prefix)] = prefix_keys
+        values[:, :, :len(prefix)] = prefix_values
+        for row, states in enumerate(suffix_states):
+            own_keys, own_values = states[layer]
+            keys[row, :, length - 1 - own_keys.shape[1]:] = own_keys
+            values[row, :, length - 1 - own_keys.shape[1]:] = own_values
+        layers.append((keys, values))
+    return ids.to(model.device), mask.to(model.device), DynamicCache(layers, config=model.config)
+
+
+def _padded_inputs(model, token_lists: list[list[int]], pad_id: int):
+    """Left-padded input ids and mask, for models whose cache cannot be reused across prompts."""
+    length = max(len(tokens) for tokens in token_lists)
+    ids = torch.tensor([[pad_id] * (length - len(tokens)) + tokens for tokens in token_lists])
+    mask = torch.tensor([[0] * (length - len(tokens)) + [1] * len(tokens) for tokens in token_lists])
+    return ids.to(model.device), mask.to(model.device), None
 
 
 @torch.inference_mode()
@@ -32,24 +143,32 @@ def generate_transformers(model, tokenizer, prompts: list[str], settings: Genera
                           *, progress: str | None = "generating") -> list[str]:
     """Greedy (or sampled) completions for chat-formatted prompts, in input order.
 
-    Prompts are sorted by length before batching so a batch carries little padding; left padding
-    keeps every prompt's last token at the end, where generation starts.
+    Prefill is the expensive part on CPU, and chat prompts share their system message: its key/value
+    states are computed once and copied into every batch, and each prompt's own tokens are prefilled
+    in small length-sorted groups instead of one batch padded to its longest prompt.
     """
-    tokenizer.padding_side = "left"
     model.eval()
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
+    tokens = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    prefix = tokens[0][:shared_prefix_length(tokens)]
+    prefix_cache = _prefix_cache(model, prefix)
+    order = sorted(range(len(prompts)), key=lambda i: len(tokens[i]), reverse=True)
     outputs: list[str | None] = [None] * len(prompts)
-    sampling = {"do_sample": True, "temperature": settings.temperature, "top_p": settings.top_p} if settings.do_sample else {
-        "do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+    # top_k stays off when sampling too: samples follow temperature and top_p only, as GRPO's rollouts do.
+    sampling = {"do_sample": True, "temperature": settings.temperature, "top_p": settings.top_p, "top_k": None} \
+        if settings.do_sample else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
     bar = tqdm(total=len(prompts), desc=progress, disable=progress is None, unit="doc")
     for start in range(0, len(order), settings.batch_size):
         batch = order[start:start + settings.batch_size]
-        encoded = tokenizer([prompts[i] for i in batch], return_tensors="pt", padding=True,
-                            add_special_tokens=False).to(model.device)
-        generated = model.generate(**encoded, max_new_tokens=settings.max_new_tokens, min_new_tokens=settings.min_new_tokens, use_cache=True,
-                                   pad_token_id=tokenizer.pad_token_id, **sampling)
-        new_tokens = generated[:, encoded["input_ids"].shape[1]:]
-        for index, text in zip(batch, tokenizer.batch_decode(new_tokens, skip_special_tokens=True), strict=True):
+        if prefix_cache is None:
+            ids, mask, cache = _padded_inputs(model, [tokens[i] for i in batch], pad_id)
+        else:
+            ids, mask, cache = _cached_inputs(model, prefix, prefix_cache, [tokens[i][len(prefix):] for i in batch], pad_id)
+        stopping = StoppingCriteriaList([LoopStop(ids.shape[1], settings.stop_on_loop)]) if settings.stop_on_loop else None
+        generated = model.generate(input_ids=ids, attention_mask=mask, past_key_values=cache,
+                                   max_new_tokens=settings.max_new_tokens, min_new_tokens=settings.min_new_tokens,
+                                   use_cache=True, pad_token_id=pad_id, stopping_criteria=stopping, **sampling)
+        for index, text in zip(batch, tokenizer.batch_decode(generated[:, ids.shape[1]:], skip_special_tokens=True), strict=True):
             outputs[index] = text
         bar.update(len(batch))
     bar.close()

@@ -140,7 +140,8 @@ def make_predictor(task: Task, config: Config, variant: str) -> Predictor:
         settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens,
                                       batch_size=config.evaluate.batch_size,
                                       do_sample=config.evaluate.do_sample or samples > 0,
-                                      temperature=config.grpo.temperature, top_p=config.grpo.top_p)
+                                      temperature=config.grpo.temperature, top_p=config.grpo.top_p,
+                                      stop_on_loop=config.evaluate.stop_on_loop)
         prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records for _ in range(max(samples, 1))])
         if config.model.generation_backend == "vllm":
             with tempfile.TemporaryDirectory() as merged:
@@ -187,7 +188,8 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
             report["stamp"].update({"variant": name, "set": set_name, "base_model": config.model.base,
                                     "adapter": str(adapter) if adapter else None,
                                     "max_documents": config.evaluate.max_documents,
-                                    "decoding": "sampled" if config.evaluate.do_sample else "greedy"})
+                                    "decoding": "sampled" if config.evaluate.do_sample else "greedy",
+                                    "stop_on_loop": config.evaluate.stop_on_loop})
             report["seconds"] = round(seconds, 2)
             if oracle_samples:
                 sampled = [raw for raw, _ in predictor(records, samples=oracle_samples)]
