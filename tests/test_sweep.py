@@ -196,6 +196,13 @@ def test_sweep_writes_reports_nests_mlflow_runs_and_continues_a_stopped_study(in
     assert applied.sft.learning_rate == load_config(in_project / "params.yaml").sft.learning_rate
 
 
+def test_thread_count_does_not_split_a_study_but_a_trained_field_does(in_project: Path, tmp_path: Path):
+    config = sweep_config(in_project, tmp_path / "journal.log")
+    name = sweep_module.study_name(FundingTask(), config)
+    assert sweep_module.study_name(FundingTask(), with_overrides(config, {"model.cpu_threads": 2}, source="test")) == name
+    assert sweep_module.study_name(FundingTask(), with_overrides(config, {"sft.learning_rate": 1e-4}, source="test")) != name
+
+
 def test_apply_best_needs_a_readable_best_trial_of_the_same_task(project: Path, tmp_path: Path, monkeypatch):
     params = params_file(project, tmp_path, apply_best=True)
     monkeypatch.chdir(tmp_path)

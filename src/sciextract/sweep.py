@@ -53,8 +53,9 @@ log = logging.getLogger(__name__)
 SEARCHED_FIELDS = ("sft.lora.r", "sft.lora.alpha", "grpo.lora.r", "grpo.lora.alpha", "grpo.beta", "grpo.learning_rate")
 """Config fields a trial's values replace, and `sweep.apply_best` replaces with the best trial's."""
 RUN_CONTROL_FIELDS = ("sweep.n_trials", "sweep.storage", "sweep.heartbeat_interval", "sweep.grace_period",
-                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best")
-"""Fields that say where and how long the study runs, not what a trial computes: not part of the study name."""
+                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best", "model.cpu_threads")
+"""Fields that say where, how long and on how many cores the study runs, not what a trial computes: not part
+of the study name (workers with different thread counts join one study)."""
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 HEARTBEAT_ATTR = "sciextract:heartbeat"
 
