@@ -110,7 +110,10 @@ def test_dvc_repro_runs_every_stage_and_logs_to_mlflow(project: Path):
     _write_params(project, Path(runs[0].data.tags["base_model"]), REPO / "tests/fixtures/funding_small.jsonl",
                   grpo__beta=0.05)
     changed = _run(["dvc", "repro"], project)
-    assert set(_stages_run(changed.stdout)) == {"grpo", "evaluate@grpo", "leaderboard", "sweep"}  # the sweep reads grpo too
+    # Only grpo and what follows; the sweep reads grpo params too. The leaderboard reruns only when the
+    # evaluation JSON changed, which a tiny model's identical greedy outputs may leave byte for byte.
+    rerun = set(_stages_run(changed.stdout))
+    assert {"grpo", "evaluate@grpo", "sweep"} <= rerun <= {"grpo", "evaluate@grpo", "leaderboard", "sweep"}
 
 
 def test_killed_sft_run_resumes_from_its_last_checkpoint(project: Path, tiny_model_dir: Path):
