@@ -84,3 +84,27 @@ def test_generate_passes_the_loop_stop_to_each_sequence(tiny_model_dir, funding_
                                 progress=None)
     for full, short in zip(free, cut, strict=True):
         assert full.startswith(short) and len(short) < len(full)
+
+
+def test_sliding_window_models_get_plain_padded_batches(tmp_path, tiny_model_dir, funding_file):
+    from transformers import MistralConfig, MistralForCausalLM
+
+    from sciextract.generate import _prefix_cache
+
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    torch.manual_seed(0)
+    config = MistralConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                           num_attention_heads=4, num_key_value_heads=2, sliding_window=32,
+                           pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
+    model = MistralForCausalLM(config).eval()
+    with torch.no_grad():
+        for weight in model.parameters():
+            if weight.dim() > 1:
+                weight.normal_(0.0, 0.3)
+    prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in load_funding_records(funding_file)])[:3]
+    assert _prefix_cache(model, [1, 2, 3]) is None  # a sliding-window cache is not reused across prompts
+    greedy = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+    with torch.inference_mode():
+        expected = [_reference(model, tokenizer, p, 8, **greedy) for p in prompts]
+    assert generate_transformers(model, tokenizer, prompts, GenerationSettings(max_new_tokens=8, batch_size=3),
+                                 progress=None) == expected

@@ -41,10 +41,11 @@ class LoopStop(StoppingCriteria):
     nothing a parser keeps, and one looping row holds its whole batch to the longest length.
     """
 
-    def __init__(self, prompt_length: int, repeats: int, periods: range = range(4, 65)):
+    periods = range(4, 65)
+
+    def __init__(self, prompt_length: int, repeats: int):
         self.prompt_length = prompt_length
         self.repeats = repeats
-        self.periods = periods
 
     def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
         generated = input_ids[:, self.prompt_length:]
