@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import torch
+from transformers import MistralConfig, MistralForCausalLM
 
 from sciextract.config import ModelConfig
 from sciextract.data.funding import load_funding_records
-from sciextract.generate import GenerationSettings, LoopStop, chat_prompts, generate_transformers, shared_prefix_length
+from sciextract.generate import (
+    GenerationSettings,
+    LoopStop,
+    _prefix_cache,
+    chat_prompts,
+    generate_transformers,
+    shared_prefix_length,
+)
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding import FundingTask
 
 
-def _model_and_prompts(tiny_model_dir, funding_file):
-    tokenizer = load_tokenizer(str(tiny_model_dir))
-    model = load_causal_lm(str(tiny_model_dir), ModelConfig(dtype="float32"), for_training=False)
-    prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in load_funding_records(funding_file)])
-    # The tiny model's own small init repeats one token whatever the prompt; larger weights make each
-    # prompt's greedy output its own, so a mix-up between prompts or positions would show.
+def _spread_weights(model) -> None:
+    """The tiny models' own small init repeats one token whatever the prompt; larger weights make each
+    prompt's greedy output its own, so a mix-up between prompts or positions would show."""
     torch.manual_seed(0)
     with torch.no_grad():
         for weight in model.parameters():
             if weight.dim() > 1:
                 weight.normal_(0.0, 0.3)
+
+
+def _model_and_prompts(tiny_model_dir, funding_file):
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    model = load_causal_lm(str(tiny_model_dir), ModelConfig(dtype="float32"), for_training=False)
+    _spread_weights(model)
+    prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in load_funding_records(funding_file)])
     return model, tokenizer, prompts
 
 
@@ -86,21 +98,13 @@ def test_generate_passes_the_loop_stop_to_each_sequence(tiny_model_dir, funding_
         assert full.startswith(short) and len(short) < len(full)
 
 
-def test_sliding_window_models_get_plain_padded_batches(tmp_path, tiny_model_dir, funding_file):
-    from transformers import MistralConfig, MistralForCausalLM
-
-    from sciextract.generate import _prefix_cache
-
+def test_sliding_window_models_get_plain_padded_batches(tiny_model_dir, funding_file):
     tokenizer = load_tokenizer(str(tiny_model_dir))
-    torch.manual_seed(0)
     config = MistralConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                            num_attention_heads=4, num_key_value_heads=2, sliding_window=32,
                            pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
     model = MistralForCausalLM(config).eval()
-    with torch.no_grad():
-        for weight in model.parameters():
-            if weight.dim() > 1:
-                weight.normal_(0.0, 0.3)
+    _spread_weights(model)
     prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in load_funding_records(funding_file)])[:3]
     assert _prefix_cache(model, [1, 2, 3]) is None  # a sliding-window cache is not reused across prompts
     greedy = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
