@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import logging
 from dataclasses import dataclass
 
 import torch
 from tqdm.auto import tqdm
 from transformers import DynamicCache, StoppingCriteria, StoppingCriteriaList
 from transformers.cache_utils import DynamicLayer
-
-log = logging.getLogger(__name__)
 
 PREFILL_BATCH = 4
 """Prompts prefilled together; they are length-sorted, so right padding wastes little compute."""
