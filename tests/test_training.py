@@ -9,7 +9,7 @@ from sciextract.data.funding import load_funding_records
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding import FundingTask
-from sciextract.train.sft import completion_only_loss, trainer_for
+from sciextract.train.sft import ShuffledLengthBuckets, completion_only_loss, trainer_for
 
 
 def _sft_trainer(tiny_model_dir, funding_file, tmp_path):
@@ -54,6 +54,34 @@ def test_trainer_logs_token_count_and_accuracy(tiny_model_dir, funding_file, tmp
     assert 0 < logged[0]["num_tokens"] <= batch_tokens * trainer.args.gradient_accumulation_steps
     assert logged[0]["num_tokens"] < logged[1]["num_tokens"] <= 2 * batch_tokens * trainer.args.gradient_accumulation_steps
     assert 0.0 <= logged[-1]["mean_token_accuracy"] <= 1.0
+
+
+def test_length_buckets_are_tight_and_visited_in_random_order():
+    lengths = [(i * 37) % 500 + 100 for i in range(203)]  # 50 full batches of 4 and a last one of 3
+    sampler = ShuffledLengthBuckets(lengths, batch_size=4, seed=7, group_batches=10)
+    order = list(sampler)
+    assert sorted(order) == list(range(203))
+    batches = [order[i:i + 4] for i in range(0, len(order), 4)]
+    assert len(batches[-1]) == 3  # the short batch comes last, so every other boundary falls on a multiple of 4
+    def padded_share(batched: list[list[int]]) -> float:
+        return sum(max(lengths[i] for i in b) * len(b) for b in batched) / sum(lengths) - 1
+
+    shuffled = torch.randperm(203, generator=torch.Generator().manual_seed(0)).tolist()
+    assert padded_share(batches) < 0.1 < 0.3 < padded_share([shuffled[i:i + 4] for i in range(0, 203, 4)])
+    # no long-to-short cycle: batch length means are not sorted within any group of 10 batches
+    means = [sum(lengths[i] for i in b) / len(b) for b in batches[:-1]]
+    assert all(means[k:k + 10] != sorted(means[k:k + 10], reverse=True) for k in range(0, 50, 10))
+    assert list(ShuffledLengthBuckets(lengths, 4, seed=7, group_batches=10)) == order  # a resumed run sees the same order
+    sampler.set_epoch(1)
+    assert list(sampler) != order
+
+
+def test_sft_trainer_batches_with_shuffled_length_buckets(tiny_model_dir, funding_file, tmp_path):
+    trainer = _sft_trainer(tiny_model_dir, funding_file, tmp_path)
+    sampler = trainer._get_train_sampler()
+    assert isinstance(sampler, ShuffledLengthBuckets)
+    assert sampler.lengths == [len(ids) for ids in trainer.train_dataset["input_ids"]]
+    assert sampler.batch_size == trainer.args.per_device_train_batch_size
 
 
 def test_batched_generation_keeps_input_order(tiny_model_dir, funding_file):

@@ -67,11 +67,55 @@ def completion_only_loss(model, inputs: dict, num_items_in_batch=None) -> tuple[
     return loss, correct, int(targets.numel())
 
 
+class ShuffledLengthBuckets(torch.utils.data.Sampler):
+    """Micro-batches of similar length (little padding), visited in random order.
+
+    transformers' `group_by_length` also keeps padding low, but emits each mega-batch of 50 optimizer
+    batches longest first. A run shorter than an epoch then trains on a long-to-short cycle that ends on
+    the shortest examples (for funding: the statements without a funder) while the learning rate decays,
+    and a model so trained stops its answers early. Here the length groups are shuffled, so every
+    optimizer step is a random mix; the order depends only on the seed and the epoch, so a resumed run
+    skips exactly the batches it had trained on.
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int, group_batches: int = 50):
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.seed = seed
+        self.group_size = batch_size * group_batches
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        order = torch.randperm(len(self.lengths), generator=generator).tolist()
+        batches = []
+        for start in range(0, len(order), self.group_size):
+            group = sorted(order[start:start + self.group_size], key=self.lengths.__getitem__, reverse=True)
+            batches += [group[i:i + self.batch_size] for i in range(0, len(group), self.batch_size)]
+        # a short last batch stays last: anywhere else it would shift every later batch boundary
+        tail = batches.pop() if len(batches[-1]) < self.batch_size else []
+        for index in torch.randperm(len(batches), generator=generator).tolist():
+            yield from batches[index]
+        yield from tail
+
+
 def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, callbacks: list):
     from trl import SFTConfig, SFTTrainer
 
     class CompletionLogitsSFTTrainer(SFTTrainer):
-        """SFTTrainer whose loss projects only completion positions (see `completion_only_loss`)."""
+        """SFTTrainer whose loss projects only completion positions (see `completion_only_loss`) and
+        whose batches come from `ShuffledLengthBuckets`."""
+
+        def _get_train_sampler(self, train_dataset=None):
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            return ShuffledLengthBuckets([len(ids) for ids in dataset["input_ids"]],
+                                         self.args.per_device_train_batch_size, self.args.seed)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             if return_outputs or self.accelerator.num_processes > 1:
@@ -98,7 +142,6 @@ def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, cal
         gradient_accumulation_steps=s.gradient_accumulation_steps,
         max_length=s.max_length,
         completion_only_loss=True,
-        train_sampling_strategy="group_by_length",
         activation_checkpointing=False,  # recomputing activations costs ~30% on CPU; memory is not short
         save_strategy="steps",
         save_steps=s.save_steps,
