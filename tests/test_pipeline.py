@@ -126,12 +126,15 @@ def test_killed_sft_run_resumes_from_its_last_checkpoint(project: Path, tiny_mod
                               stderr=subprocess.DEVNULL, start_new_session=True)
     checkpoints = project / "models/checkpoints/funding/sft"
     deadline = time.time() + 240
-    while not list(checkpoints.glob("*/checkpoint-4")) and time.time() < deadline and worker.poll() is None:
+    # trainer_state.json is written last: wait for a complete checkpoint-4 (the kill may still land
+    # while a later checkpoint is half-written, which the resume must pass over)
+    while (not list(checkpoints.glob("*/checkpoint-4/trainer_state.json")) and time.time() < deadline
+           and worker.poll() is None):
         time.sleep(0.05)
     assert worker.poll() is None, "the SFT run ended before it could be killed"
     os.killpg(worker.pid, signal.SIGKILL)
     worker.wait()
-    killed_at = max(int(p.name.split("-")[1]) for p in checkpoints.glob("*/checkpoint-*"))
+    killed_at = max(int(p.parent.name.split("-")[1]) for p in checkpoints.glob("*/checkpoint-*/trainer_state.json"))
     assert 4 <= killed_at < 400
 
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
