@@ -63,6 +63,7 @@ def test_length_buckets_are_tight_and_visited_in_random_order():
     assert sorted(order) == list(range(203))
     batches = [order[i:i + 4] for i in range(0, len(order), 4)]
     assert len(batches[-1]) == 3  # the short batch comes last, so every other boundary falls on a multiple of 4
+
     def padded_share(batched: list[list[int]]) -> float:
         return sum(max(lengths[i] for i in b) * len(b) for b in batched) / sum(lengths) - 1
 
@@ -71,7 +72,7 @@ def test_length_buckets_are_tight_and_visited_in_random_order():
     # no long-to-short cycle: batch length means are not sorted within any group of 10 batches
     means = [sum(lengths[i] for i in b) / len(b) for b in batches[:-1]]
     assert all(means[k:k + 10] != sorted(means[k:k + 10], reverse=True) for k in range(0, 50, 10))
-    assert list(ShuffledLengthBuckets(lengths, 4, seed=7, group_batches=10)) == order  # a resumed run sees the same order
+    assert list(ShuffledLengthBuckets(lengths, 4, seed=7, group_batches=10)) == order  # what a resumed run replays
     sampler.set_epoch(1)
     assert list(sampler) != order
 

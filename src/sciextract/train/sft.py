@@ -99,7 +99,7 @@ class ShuffledLengthBuckets(torch.utils.data.Sampler):
             group = sorted(order[start:start + self.group_size], key=self.lengths.__getitem__, reverse=True)
             batches += [group[i:i + self.batch_size] for i in range(0, len(group), self.batch_size)]
         # a short last batch stays last: anywhere else it would shift every later batch boundary
-        tail = batches.pop() if len(batches[-1]) < self.batch_size else []
+        tail = batches.pop() if batches and len(batches[-1]) < self.batch_size else []
         for index in torch.randperm(len(batches), generator=generator).tolist():
             yield from batches[index]
         yield from tail
