@@ -68,7 +68,8 @@ def test_length_buckets_are_tight_and_visited_in_random_order():
         return sum(max(lengths[i] for i in b) * len(b) for b in batched) / sum(lengths) - 1
 
     shuffled = torch.randperm(203, generator=torch.Generator().manual_seed(0)).tolist()
-    assert padded_share(batches) < 0.1 < 0.3 < padded_share([shuffled[i:i + 4] for i in range(0, 203, 4)])
+    assert padded_share(batches) < 0.1
+    assert padded_share([shuffled[i:i + 4] for i in range(0, 203, 4)]) > 0.3  # what plain shuffling would pad
     # no long-to-short cycle: batch length means are not sorted within any group of 10 batches
     means = [sum(lengths[i] for i in b) / len(b) for b in batches[:-1]]
     assert all(means[k:k + 10] != sorted(means[k:k + 10], reverse=True) for k in range(0, 50, 10))
