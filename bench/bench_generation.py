@@ -1,6 +1,6 @@
 """Batched generation throughput on CPU (the GRPO rollouts and every evaluation use this path).
 
-Run: `.venv/bin/python bench/bench_generation.py [--dtype bfloat16|float32] [--new-tokens 64]`.
+Run: `.venv/bin/python bench/bench_generation.py [--dtype bfloat16|float32] [--new-tokens 64] [--attn sdpa|eager]`.
 Each batch generates exactly `--new-tokens` tokens per sequence (EOS is ignored via min_new_tokens),
 so tokens/s counts real generated tokens; prompts are funding-task prompts of the synthetic corpus.
 """
@@ -24,16 +24,17 @@ def main() -> None:
     parser.add_argument("--dtype", default="bfloat16")
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batches", default="1,8,32")
+    parser.add_argument("--attn", default=ModelConfig().attn_implementation)
     args = parser.parse_args()
 
     base = str(base_model_dir())
     tokenizer = load_tokenizer(base)
-    model = load_causal_lm(base, ModelConfig(dtype=args.dtype), for_training=False)
+    model = load_causal_lm(base, ModelConfig(dtype=args.dtype, attn_implementation=args.attn), for_training=False)
     task = FundingTask()
     records = funding_records(64)
     prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records])
     prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
-    print(f"model {base} dtype {args.dtype} threads {torch.get_num_threads()} "
+    print(f"model {base} dtype {args.dtype} {args.attn} attention threads {torch.get_num_threads()} "
           f"prompt tokens mean {sum(prompt_tokens) / len(prompt_tokens):.0f}")
     warmup = GenerationSettings(max_new_tokens=4, min_new_tokens=4, batch_size=1)
     generate_transformers(model, tokenizer, prompts[:1], warmup, progress=None)

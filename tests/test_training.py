@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from sciextract.config import Config
@@ -9,38 +10,69 @@ from sciextract.data.funding import load_funding_records
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding import FundingTask
-from sciextract.train.sft import ShuffledLengthBuckets, completion_only_loss, trainer_for
+from sciextract.train.sft import (
+    ShuffledLengthBuckets,
+    completion_only_loss,
+    sft_model_config,
+    shared_prompt_length,
+    trainer_for,
+)
 
 
-def _sft_trainer(tiny_model_dir, funding_file, tmp_path):
+def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None):
     from datasets import Dataset
 
     config = Config()
     config.model.dtype = "float32"
     config.sft.max_length = 1024
+    config.sft.attn_implementation = attention
     task = FundingTask()
     dataset = Dataset.from_list([task.sft_example(r) for r in load_funding_records(funding_file)])
     tokenizer = load_tokenizer(str(tiny_model_dir))
-    model = load_causal_lm(str(tiny_model_dir), config.model, for_training=True)
+    model = load_causal_lm(str(tiny_model_dir), sft_model_config(config), for_training=True)
     return trainer_for(config, dataset, model, tokenizer, tmp_path, callbacks=[])
 
 
-def test_completion_only_loss_equals_the_full_logits_loss(tiny_model_dir, funding_file, tmp_path):
-    trainer = _sft_trainer(tiny_model_dir, funding_file, tmp_path)
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+def test_completion_only_loss_equals_the_full_logits_loss(tiny_model_dir, funding_file, tmp_path, attention):
+    trainer = _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention)
+    assert trainer.model.config._attn_implementation == attention
     batch = next(iter(trainer.get_train_dataloader()))
-    model = trainer.model
-    with torch.no_grad():
-        ours, correct, labelled = completion_only_loss(model, batch)
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        reference = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1).float(),
-                                                      batch["labels"][:, 1:].flatten(), ignore_index=-100)
-        predicted = logits[:, :-1].argmax(-1)
+    model = trainer.model.eval()  # no dropout: both passes must see the same network
+    # the system prompt is shared, so the loss takes the path that runs it once for the batch
+    assert shared_prompt_length(batch["input_ids"], batch["labels"], batch["attention_mask"]) > 20
+    lora = [p for p in model.parameters() if p.requires_grad]
+    ours, correct, labelled = completion_only_loss(model, batch)
+    ours_grads = torch.autograd.grad(ours, lora)
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    reference = torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1).float(),
+                                                  batch["labels"][:, 1:].flatten(), ignore_index=-100)
+    reference_grads = torch.autograd.grad(reference, lora)
+    predicted = logits[:, :-1].argmax(-1)
     keep = batch["labels"][:, 1:] != -100
     assert labelled == int(keep.sum()) > 0
     assert correct == int((predicted[keep] == batch["labels"][:, 1:][keep]).sum())
     torch.testing.assert_close(ours, reference, rtol=1e-5, atol=1e-5)
+    assert any(float(g.abs().max()) > 0 for g in reference_grads)
+    for got, expected in zip(ours_grads, reference_grads, strict=True):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-6)
     # prompt tokens carry no label: the loss is taken on the completion only
     assert bool((batch["labels"][:, :5] == -100).all())
+
+
+def test_shared_prompt_stops_at_the_first_difference_label_or_pad():
+    ids = torch.tensor([[1, 2, 3, 4, 5, 6], [1, 2, 3, 9, 5, 6]])
+    unlabelled = torch.full_like(ids, -100)
+    ones = torch.ones_like(ids)
+    assert shared_prompt_length(ids, unlabelled, ones) == 3
+    labels = unlabelled.clone()
+    labels[1, 2] = 3  # position 1 predicts a labelled token, so it must produce its own hidden state
+    assert shared_prompt_length(ids, labels, ones) == 1
+    mask = ones.clone()
+    mask[0, 0] = 0
+    assert shared_prompt_length(ids, unlabelled, mask) == 0
+    same = torch.tensor([[1, 2, 3], [1, 2, 3]])
+    assert shared_prompt_length(same, torch.full_like(same, -100), None) == 2  # one position left to run per row
 
 
 def test_trainer_logs_token_count_and_accuracy(tiny_model_dir, funding_file, tmp_path):
@@ -109,3 +141,12 @@ def test_min_new_tokens_forces_the_benchmark_length(tiny_model_dir, funding_file
     outputs = generate_transformers(model, tokenizer, prompts, settings, progress=None)
     tokens = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in outputs]
     assert all(len(t) >= 3 for t in tokens)  # decoding may merge byte tokens, but never drops to nothing
+
+
+def test_sft_attention_kernel_defaults_to_the_model_one():
+    config = Config()
+    config.model.attn_implementation = "sdpa"
+    assert sft_model_config(config).attn_implementation == "sdpa"
+    config.sft.attn_implementation = "eager"
+    assert sft_model_config(config).attn_implementation == "eager"
+    assert config.model.attn_implementation == "sdpa"  # generation and GRPO keep theirs

@@ -10,7 +10,7 @@ from pathlib import Path
 import mlflow
 import torch
 
-from sciextract.config import Config
+from sciextract.config import Config, ModelConfig
 from sciextract.modeling import load_causal_lm, load_tokenizer, lora_config, resolve_base
 from sciextract.tasks.base import Task
 from sciextract.tracking import inputs_hash
@@ -39,8 +39,53 @@ def setup(task: Task, config: Config, data_dir: Path, base_dir: Path):
     dataset = Dataset.from_list([task.sft_example(r) for r in records])
     base = resolve_base(base_dir)
     tokenizer = load_tokenizer(base)
-    model = load_causal_lm(base, config.model, for_training=True)
+    model = load_causal_lm(base, sft_model_config(config), for_training=True)
     return dataset, model, tokenizer, base
+
+
+def sft_model_config(config: Config) -> ModelConfig:
+    """The model settings SFT loads with: `model`, with SFT's own attention kernel where one is set."""
+    return dataclasses.replace(config.model,
+                               attn_implementation=config.sft.attn_implementation or config.model.attn_implementation)
+
+
+def shared_prompt_length(input_ids: torch.Tensor, labels: torch.Tensor, attention_mask: torch.Tensor | None) -> int:
+    """Leading positions where every row holds the same real token and no row is labelled at the next one.
+
+    Those positions (for a task: chat template and system prompt) have the same hidden states in every
+    row, so one row's pass over them serves the whole batch.
+    """
+    same = (input_ids == input_ids[:1]).all(dim=0)
+    if attention_mask is not None:
+        same &= attention_mask.bool().all(dim=0)
+    unlabelled = (labels == -100).all(dim=0)
+    usable = same[:-1] & unlabelled[1:]
+    length = int(usable.int().cumprod(0).sum())
+    return min(length, input_ids.shape[1] - 1)
+
+
+def _completion_hidden(decoder, input_ids: torch.Tensor, attention_mask: torch.Tensor | None,
+                       shared: int) -> torch.Tensor:
+    """Last hidden states at positions `shared`.. of every row, the first `shared` positions run once.
+
+    The shared part's key/value states are computed for one row, broadcast to the batch and kept in the
+    autograd graph, so gradients from every row flow back through that single pass. Models whose cache
+    is not a plain list of positions (sliding-window or linear-attention layers, e.g. Qwen3.5) take one
+    ordinary pass over the whole batch: the same loss, without the saving.
+    """
+    from transformers import DynamicCache
+    from transformers.cache_utils import DynamicLayer
+
+    cache = DynamicCache(config=decoder.config)
+    if not shared or any(type(layer) is not DynamicLayer for layer in cache.layers):
+        hidden = decoder(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+        return hidden[:, shared:]
+    decoder(input_ids=input_ids[:1, :shared], past_key_values=cache, use_cache=True)
+    rows = input_ids.shape[0]
+    batch_cache = DynamicCache([(layer.keys.expand(rows, -1, -1, -1), layer.values.expand(rows, -1, -1, -1))
+                                for layer in cache.layers], config=decoder.config)
+    return decoder(input_ids=input_ids[:, shared:], attention_mask=attention_mask, past_key_values=batch_cache,
+                   use_cache=True).last_hidden_state
 
 
 def completion_only_loss(model, inputs: dict, num_items_in_batch=None) -> tuple[torch.Tensor, int, int]:
@@ -48,15 +93,18 @@ def completion_only_loss(model, inputs: dict, num_items_in_batch=None) -> tuple[
 
     The prompt (system prompt, statement) is most of every sequence; projecting only the completion
     positions onto the vocabulary skips most of the largest matmul of a small model, in forward and
-    backward, with the same loss as projecting everything. Also returns the correctly predicted and
-    the labelled token counts, for the token accuracy TRL would log.
+    backward, with the same loss as projecting everything. The prompt start that all rows share is run
+    once per batch instead of once per row (`_completion_hidden`). Also returns the correctly predicted
+    and the labelled token counts, for the token accuracy TRL would log.
     """
     import torch.nn.functional as F
 
     causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
-    hidden = causal_lm.get_decoder()(input_ids=inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
-                                     use_cache=False).last_hidden_state
-    labels = inputs["labels"][:, 1:]
+    input_ids, labels = inputs["input_ids"], inputs["labels"]
+    attention_mask = inputs.get("attention_mask")
+    shared = shared_prompt_length(input_ids, labels, attention_mask)
+    hidden = _completion_hidden(causal_lm.get_decoder(), input_ids, attention_mask, shared)
+    labels = labels[:, shared + 1:]
     keep = labels != -100
     logits = causal_lm.get_output_embeddings()(hidden[:, :-1][keep])
     targets = labels[keep]
