@@ -11,7 +11,7 @@ import argparse
 import random
 import time
 
-from sciextract.scoring.funding_eval import funding_reward, score_documents
+from sciextract.tasks.funding.score import funding_reward, score_documents
 
 FUNDERS = [
     "National Science Foundation (NSF)", "NSF", "National Institutes of Health", "Wellcome Trust",

@@ -16,7 +16,7 @@ from common import base_model_dir, funding_records, peak_rss_gib
 from sciextract.config import ModelConfig
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
 from sciextract.modeling import load_causal_lm, load_tokenizer
-from sciextract.tasks.funding import FundingTask
+from sciextract.tasks.funding.task import FundingTask
 
 
 def main() -> None:

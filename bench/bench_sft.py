@@ -20,7 +20,7 @@ from common import base_model_dir, funding_records, peak_rss_gib
 from datasets import Dataset
 from sciextract.config import Config
 from sciextract.modeling import load_causal_lm, load_tokenizer
-from sciextract.tasks.funding import FundingTask
+from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.sft import sft_model_config, trainer_for
 
 

@@ -6,7 +6,7 @@ import resource
 from pathlib import Path
 
 from sciextract.config import ModelConfig
-from sciextract.data.synthetic_funding import generate_funding_records
+from sciextract.tasks.funding.synthetic import generate_funding_records
 from sciextract.modeling import materialize_base
 
 BENCH_BASE = Path("models/base")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sciextract.modeling import build_tiny_model
+from tiny_model import build_tiny_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

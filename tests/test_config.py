@@ -63,7 +63,7 @@ def test_repo_params_load_with_typed_values():
     assert isinstance(config.sft.lora.r, int)
     assert isinstance(config.data.funding.split_ratios, dict)
     assert isinstance(config.data.funding.files, list)
-    assert all(isinstance(v, float) for v in (config.evaluate.funder_threshold, config.evaluate.text_threshold))
+    assert all(isinstance(v, float) for v in (config.evaluate.funding.funder_threshold, config.evaluate.funding.text_threshold))
 
 
 def test_empty_params_file_gives_the_defaults(tmp_path):
@@ -114,10 +114,10 @@ WRONG_TYPES = [
     ('sft:\n  max_steps: "ten"\n', "sft.max_steps"),
     ("sft:\n  max_steps: 2.5\n", "sft.max_steps"),
     ("sft:\n  max_steps: true\n", "sft.max_steps"),
-    ("evaluate:\n  mode: 3\n", "evaluate.mode"),
+    ("evaluate:\n  funding:\n    mode: 3\n", "evaluate.funding.mode"),
     ("evaluate:\n  do_sample: 1\n", "evaluate.do_sample"),
-    ("evaluate:\n  funder_threshold: high\n", "evaluate.funder_threshold"),
-    ("evaluate:\n  funder_threshold: false\n", "evaluate.funder_threshold"),
+    ("evaluate:\n  funding:\n    funder_threshold: high\n", "evaluate.funding.funder_threshold"),
+    ("evaluate:\n  funding:\n    funder_threshold: false\n", "evaluate.funding.funder_threshold"),
     ("sft:\n  lora: {alpha: 8.5}\n", "sft.lora.alpha"),
     ("grpo:\n  lora: {target_modules: [q_proj, 3]}\n", "grpo.lora.target_modules"),
     ("data:\n  funding:\n    files: [a.jsonl, 3]\n", "data.funding.files"),
@@ -157,11 +157,11 @@ def test_top_level_must_be_a_mapping(tmp_path):
 
 def test_ints_are_accepted_for_float_fields_and_become_floats(tmp_path):
     config = load_config(params(tmp_path, "sft:\n  learning_rate: 1\n  warmup_steps: 10\n  num_train_epochs: 2\n"
-                                          "evaluate:\n  funder_threshold: 1\n"))
+                                          "evaluate:\n  funding:\n    funder_threshold: 1\n"))
     assert config.sft.learning_rate == 1.0 and type(config.sft.learning_rate) is float
     assert config.sft.warmup_steps == 10.0 and type(config.sft.warmup_steps) is float
     assert config.sft.num_train_epochs == 2.0 and type(config.sft.num_train_epochs) is float
-    assert type(config.evaluate.funder_threshold) is float
+    assert type(config.evaluate.funding.funder_threshold) is float
 
 
 def test_union_and_container_fields(tmp_path):

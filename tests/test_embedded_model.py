@@ -9,8 +9,8 @@ import torch
 
 from sciextract.config import Config
 from sciextract.modeling import load_policy, materialize_base
-from sciextract.stages import make_predictor
-from sciextract.tasks.funding import FundingTask
+from sciextract.predict import make_predictor
+from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.sft import run_sft
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sciextract.data.funding import (
+from sciextract.tasks.funding.data import (
     canonical_funders,
     load_funding_records,
     statement_id,

@@ -8,10 +8,10 @@ import string
 
 import pytest
 
-from sciextract.data.funding import load_funding_records
+from sciextract.tasks.funding.data import load_funding_records
 from sciextract.errors import InputError
 from sciextract.tasks.base import Parsed
-from sciextract.tasks.funding import FundingTask, parse_funders, render_funders
+from sciextract.tasks.funding.task import FundingTask, parse_funders, render_funders
 from sciextract.config import Config
 
 NSF = {"funder_name": "NSF", "awards": [{"award_ids": ["DMS-1"], "funding_scheme": [], "award_title": []}]}

@@ -2,10 +2,10 @@ import inspect
 
 import pytest
 
-import sciextract.tasks.funding_rules as funding_rules
-from sciextract.data.funding import canonical_funders
-from sciextract.data.synthetic_funding import generate_funding_records
-from sciextract.tasks.funding_rules import extract_funders_by_rules
+import sciextract.tasks.funding.rules as funding_rules
+from sciextract.tasks.funding.data import canonical_funders
+from sciextract.tasks.funding.synthetic import generate_funding_records
+from sciextract.tasks.funding.rules import extract_funders_by_rules
 
 
 def _ids_by_funder(funders: list[dict]) -> dict[str | None, list[str]]:
@@ -136,7 +136,7 @@ def test_output_is_canonical():
 
 def test_baseline_does_not_read_the_generator():
     source = inspect.getsource(funding_rules)
-    assert "synthetic_funding" not in source and "sciextract.data.noise" not in source
+    assert "sciextract.tasks.funding.synthetic" not in source and "sciextract.tasks.funding.noise" not in source
 
 
 def test_baseline_is_a_fair_floor_on_synthetic_data():

@@ -6,7 +6,7 @@ import torch
 from transformers import MistralConfig, MistralForCausalLM
 
 from sciextract.config import ModelConfig
-from sciextract.data.funding import load_funding_records
+from sciextract.tasks.funding.data import load_funding_records
 from sciextract.generate import (
     GenerationSettings,
     LoopStop,
@@ -16,7 +16,7 @@ from sciextract.generate import (
     shared_prefix_length,
 )
 from sciextract.modeling import load_causal_lm, load_tokenizer
-from sciextract.tasks.funding import FundingTask
+from sciextract.tasks.funding.task import FundingTask
 
 
 def _spread_weights(model) -> None:

@@ -13,9 +13,10 @@ import torch
 
 from sciextract.config import Config, GRPOSettings, LoraSettings
 from sciextract.io import write_jsonl
-from sciextract.modeling import build_tiny_model, load_policy, lora_config
+from tiny_model import build_tiny_model
+from sciextract.modeling import load_policy, lora_config
 from sciextract.tasks.base import completion_text
-from sciextract.tasks.funding import FundingTask, render_funders
+from sciextract.tasks.funding.task import FundingTask, render_funders
 from sciextract.train.grpo import (EMPTY_SHARE_KEY, EmptyOutputAlarm, RewardRecorder, ZERO_SPREAD_KEY,
                                    output_stats, run_grpo)
 

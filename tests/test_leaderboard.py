@@ -12,11 +12,13 @@ import pytest
 
 from sciextract.config import Config, LeaderboardSettings, load_config
 from sciextract.errors import InputError
-from sciextract.leaderboard import TASK_BOARDS, build_leaderboard, check_settings, read_references, write_leaderboard
+from sciextract.leaderboard import build_leaderboard, write_leaderboard
+from sciextract.leaderboard.rank import check_settings
+from sciextract.leaderboard.read import read_references
 from sciextract.scoring.bootstrap import bootstrap_intervals
 from sciextract.scoring.fbeta import prf
-from sciextract.scoring.funding_eval import LEVELS
-from sciextract.tasks import get_task, task_names
+from sciextract.tasks.funding.board import LEVELS
+from sciextract.tasks import get_board, get_task, task_names
 
 REPO = Path(__file__).resolve().parents[1]
 STAMP = {"task": "funding", "method": "fuzzy-hungarian", "mode": "balanced", "funder_threshold": 0.8,
@@ -228,13 +230,13 @@ def test_repo_params_leaderboard_section_is_valid():
     assert len(gates["review"].any_of) == 2
 
 
-def test_task_boards_are_consistent_with_the_tasks():
-    for task, board in TASK_BOARDS.items():
+def test_task_boards_are_consistent():
+    for task in task_names():
+        board = get_board(task)
         assert board.headline in board.columns and board.headline not in board.nullable, task
         assert board.headline in board.intervals, task
         assert set(board.intervals) <= set(board.columns) and board.nullable <= set(board.columns), task
-    for task in task_names():
-        assert TASK_BOARDS[task].headline == get_task(task).headline_metric(), task
+        assert get_task(task).board is board, task
 
 
 def sciie_documents(hits: int, total: int, variant_levels: tuple[str, ...]) -> list[dict]:

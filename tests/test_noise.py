@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from sciextract.data.noise import (
+from sciextract.tasks.funding.noise import (
     LIGATURES,
     OCR_CONFUSIONS,
     ODD_SPACES,

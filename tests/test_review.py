@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from sciextract.config import Config, ReviewDataConfig, build, load_config
-from sciextract.data.review import (CUT_MARKER, DEMO_CORPUS, TrainingFilter, count_tokens, cut_paper, load_gold_articles,
-                                    load_review_records, parse_concerns, render_concerns, render_paper, scorable_articles)
+from sciextract.tasks.review.data import (CUT_MARKER, DEMO_CORPUS, TrainingFilter, count_tokens, cut_paper,
+                                          load_gold_articles, load_review_records, render_paper, scorable_articles)
+from sciextract.tasks.review.parse import parse_concerns, render_concerns
 from sciextract.errors import InputError
 from sciextract.io import read_records
 from sciextract.modeling import load_tokenizer
 from sciextract.tasks import get_task
-from sciextract.tasks.review import SYSTEM_PROMPT, USER_PREFIX
+from sciextract.tasks.review.task import SYSTEM_PROMPT, USER_PREFIX
 
 FIXTURE = Path(__file__).parent / "fixtures" / "review_small.jsonl"
 
@@ -189,13 +190,13 @@ def test_budget_below_floor_is_a_params_error():
 # -- parser ---------------------------------------------------------------------------------------
 
 def _texts(parsed) -> list[str]:
-    return [c["text"] for c in parsed.concerns]
+    return [c["text"] for c in parsed.value]
 
 
 def test_parser_reads_the_taught_format_exactly():
     concerns = [{"text": "No power analysis.", "category": "statistical_methodology", "severity": "major"}]
     parsed = parse_concerns(render_concerns(concerns))
-    assert parsed.concerns == concerns and not parsed.failed and not parsed.notes
+    assert parsed.value == concerns and not parsed.failed and not parsed.notes
 
 
 def test_parser_recovers_missing_open_bracket():
@@ -206,7 +207,7 @@ def test_parser_recovers_missing_open_bracket():
 
 def test_parser_recovers_plain_strings_as_other_minor():
     parsed = parse_concerns('Here is my review:\n["The sample is small.", "Controls are missing."]')
-    assert parsed.concerns == [{"text": "The sample is small.", "category": "other", "severity": "minor"},
+    assert parsed.value == [{"text": "The sample is small.", "category": "other", "severity": "minor"},
                                {"text": "Controls are missing.", "category": "other", "severity": "minor"}]
     assert parsed.notes == {"plain_strings": 2}
 
@@ -220,7 +221,7 @@ def test_parser_keeps_complete_items_of_truncated_output():
 def test_parser_maps_unknown_labels_and_counts_them():
     parsed = parse_concerns('[{"text": "a", "category": "figure_issue", "severity": "critical"}, '
                             '{"text": "b", "category": "Design Flaw", "severity": "Major"}, {"text": "c"}]')
-    assert [(c["category"], c["severity"]) for c in parsed.concerns] == [
+    assert [(c["category"], c["severity"]) for c in parsed.value] == [
         ("other", "minor"), ("design_flaw", "major"), ("other", "minor")]
     assert parsed.notes == {"unknown_category": 2, "unknown_severity": 2}
 
@@ -228,7 +229,7 @@ def test_parser_maps_unknown_labels_and_counts_them():
 @pytest.mark.parametrize("text", ["", None, "I have no concerns to report.", "[1, 2, 3]", '[{"category": "other"}]'])
 def test_unreadable_output_is_a_parse_failure(text):
     parsed = parse_concerns(text)
-    assert parsed.failed and parsed.concerns == []
+    assert parsed.failed and parsed.value == []
 
 
 def test_explicit_empty_array_and_wrapped_object_are_readable():

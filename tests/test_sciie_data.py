@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sciextract.data.scier import ENTITY_TYPES, RELATION_TYPES, load_scier, split_typed_argument
+from sciextract.tasks.sciie.data import ENTITY_TYPES, RELATION_TYPES, load_scier, split_typed_argument
 from sciextract.errors import InputError
 
 FIXTURE = Path(__file__).parent / "fixtures/scier_small.jsonl"

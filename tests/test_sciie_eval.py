@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sciextract.scoring.sciie_eval import EMPTY, aggregate, best_at_k, predicted_items, read_answer
+from sciextract.tasks.sciie.parse import read_answer
+from sciextract.tasks.sciie.score import EMPTY, aggregate, best_at_k, predicted_items
 
 ANSWER = '{"ner": [["BERT", "Method"]], "rel": []}'
 

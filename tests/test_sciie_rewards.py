@@ -9,8 +9,8 @@ import pytest
 
 from sciextract.errors import InputError
 from sciextract.config import Config
-from sciextract.tasks.sciie import SciIETask
-from sciextract.tasks.sciie_rewards import (DEFAULT_REWARD_WEIGHTS, answer_format_value, boundary_overlap,
+from sciextract.tasks.sciie.task import SciIETask
+from sciextract.tasks.sciie.rewards import (DEFAULT_REWARD_WEIGHTS, answer_format_value, boundary_overlap,
                                             ner_match_value, relation_f1_value,
                                             think_relevance_value)
 

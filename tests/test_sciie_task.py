@@ -10,9 +10,12 @@ import pytest
 from sciextract.config import Config, build
 from sciextract.errors import InputError
 from sciextract.tasks import get_task
+from sciextract.predict import score_rows
 from sciextract.tasks.base import Parsed
-from sciextract.tasks.sciie import EntityLexicon, SciIETask, evidence_phrase, mimic_target, pattern_statement
-from sciextract.tasks.sciie_rewards import answer_format_value, think_relevance_value
+from sciextract.tasks.sciie.mimic import evidence_phrase, mimic_target, pattern_statement
+from sciextract.tasks.sciie.rules import EntityLexicon
+from sciextract.tasks.sciie.task import SciIETask
+from sciextract.tasks.sciie.rewards import answer_format_value, think_relevance_value
 
 FIXTURE = Path(__file__).parent / "fixtures/scier_small.jsonl"
 DEV_PAPER = "fx-paper-4"
@@ -216,20 +219,19 @@ def test_score_stamps_and_rows(tmp_path, files):
     outputs = [task.target({**test[0], "sft_format": "mimic"}), "garbage", '{"ner": [], "rel": []}']
     rows = [task.prediction_row(r, text, task.parse(text)) for r, text in zip(test, outputs, strict=True)]
     config = config_for(*files)
-    report, documents = task.score(test, rows, config)
+    report, documents = score_rows(task, config, test, rows)
     assert report["stamp"] | {"data_hash": "-"} == {
         "task": "sciie", "task_variant": "end2end", "method": "exact-match-micro", "data_hash": "-",
         "matching": "exact strings after collapsing whitespace; case-sensitive; distinct tuples per sentence",
-        "split": "SciER dev", "sentences": 3}
+        "split": "SciER dev", "sentences": 3, "documents_without_prediction": 0}
     assert len(report["stamp"]["data_hash"]) == 16
-    assert report["parse_failures"] == 1 and rows[1]["parse_failed"] and rows[1]["predicted"] == {"ner": [], "rel": []}
+    assert report["parse_failures"] == 1 and rows[1]["parse_failed"] and (rows[1]["ner"], rows[1]["rel"]) == ([], [])
     assert report["metrics"]["ner"]["matched"] == 3 and report["metrics"]["rel"]["matched"] == 2
     assert [d["id"] for d in documents] == [r["id"] for r in test]
-    assert task.headline_metric() == "metrics.headline.f1" and report["metrics"]["headline"]["level"] == "rel_plus"
-    with pytest.raises(ValueError, match="one to one"):
-        task.score(test, rows[::-1], config)
+    assert task.board.headline == "metrics.headline.f1" and report["metrics"]["headline"]["level"] == "rel_plus"
+    assert score_rows(task, config, test, rows[::-1])[0]["metrics"] == report["metrics"]  # joined on id, not position
     config.evaluate.sciie.best_at_k = 4  # the oracle is drawn by the evaluate stage; scoring itself is unchanged
-    assert task.oracle_samples(config) == 4 and task.score(test, rows, config)[0]["metrics"] == report["metrics"]
+    assert task.oracle_samples(config) == 4 and score_rows(task, config, test, rows)[0]["metrics"] == report["metrics"]
 
 
 def test_score_samples_reports_an_oracle(tmp_path, files):

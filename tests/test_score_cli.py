@@ -23,10 +23,12 @@ from pathlib import Path
 import pytest
 
 from sciextract.cli import main
-from sciextract.data.funding import load_funding_records
-from sciextract.scoring.funding_eval import EvalSettings
+from sciextract.tasks.funding.data import load_funding_records
+from sciextract.config import Config
 from sciextract.io import read_prediction_rows
-from sciextract.tasks.funding import render_funders, score_prediction_rows
+from sciextract.predict import score_rows
+from sciextract.tasks.funding.parse import render_funders
+from sciextract.tasks.funding.task import FundingTask
 
 GOLD_TOTALS = {"funder": 10, "award_id": 12, "scheme": 4, "title": 1}
 PER_RECORD = {  # (funder, award_id, scheme, title) gold counts, from the table above
@@ -47,8 +49,8 @@ def write_rows(path: Path, rows: list[dict | str]) -> Path:
 
 
 def run_score(gold: Path, predictions: Path, output: Path, mode: str = "balanced", *extra: str) -> int:
-    return main(["score", "funding", "--gold", str(gold), "--predictions", str(predictions), "--mode", mode,
-                 "--output", str(output), *extra])
+    return main(["score", "--task", "funding", "--gold", str(gold), "--predictions", str(predictions),
+                 "--set", f"evaluate.funding.mode={mode}", "--output", str(output), *extra])
 
 
 def score_ok(gold: Path, predictions: Path, output: Path, mode: str = "balanced", *extra: str) -> dict:
@@ -91,7 +93,8 @@ def test_report_has_exactly_the_documented_shape(funding_file, tmp_path):
     rows = [{"id": r["id"], "predicted_funders": r["funders"]} for r in gold_records(funding_file)]
     predictions = write_rows(tmp_path / "pred.jsonl", rows)
     report = score_ok(funding_file, predictions, tmp_path / "m.json", "strict",
-                      "--funder-threshold", "0.9", "--text-threshold", "0.75")
+                      "--set", "evaluate.funding.funder_threshold=0.9",
+                      "--set", "evaluate.funding.text_threshold=0.75")
     assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents"}
     assert set(report["metrics"]) == set(LEVELS)
     for level in LEVELS:
@@ -110,7 +113,7 @@ def test_default_mode_and_thresholds_are_stamped(funding_file, tmp_path):
     rows = [{"id": r["id"], "predicted_funders": r["funders"]} for r in gold_records(funding_file)]
     predictions = write_rows(tmp_path / "pred.jsonl", rows)
     output = tmp_path / "m.json"
-    assert main(["score", "funding", "--gold", str(funding_file), "--predictions", str(predictions),
+    assert main(["score", "--task", "funding", "--gold", str(funding_file), "--predictions", str(predictions),
                  "--output", str(output)]) == 0
     stamp = json.loads(output.read_text(encoding="utf-8"))["stamp"]
     assert (stamp["mode"], stamp["funder_threshold"], stamp["text_threshold"]) == ("balanced", 0.8, 0.8)
@@ -215,10 +218,10 @@ def test_predictions_as_a_json_array(funding_file, tmp_path):
     assert_perfect(score_ok(funding_file, predictions, tmp_path / "m.json"))
 
 
-def test_score_prediction_rows_accepts_plain_dicts(funding_file):
+def test_score_rows_accepts_plain_dicts(funding_file):
     records = gold_records(funding_file)
     rows = [{"id": r["id"], "raw_output": render_funders(r["funders"])} for r in records]
-    report, per_document = score_prediction_rows(records, rows, EvalSettings())
+    report, per_document = score_rows(FundingTask(), Config(), records, rows)
     assert_perfect(report)
     assert [row["id"] for row in per_document] == [r["id"] for r in records]
     assert per_document[0]["funder"] == {"gold": 2, "pred": 2, "matched": 2}
@@ -267,7 +270,7 @@ def test_second_prediction_for_a_document_is_an_error(funding_file, tmp_path, ca
     rows.append({"funding_statement": records[2]["funding_statement"], "raw_output": "[]"})  # fx-3 again, by text
     predictions = write_rows(tmp_path / "pred.jsonl", rows)
     code = run_score(funding_file, predictions, tmp_path / "m.json")
-    assert_cli_error(capsys, code, predictions, 9, None, "second prediction for document 'fx-3'")
+    assert_cli_error(capsys, code, predictions, 9, None, "second prediction for record 'fx-3'")
 
 
 @pytest.mark.parametrize(("row", "field", "words"), [

@@ -12,13 +12,9 @@ import random
 
 import pytest
 
-from sciextract.scoring.funding_eval import (
-    EvalSettings,
-    funding_reward,
-    funding_reward_components,
-    score_document,
-    score_documents,
-)
+from sciextract.config import FundingEvalSettings
+from sciextract.tasks.funding.rewards import funding_reward, funding_reward_components
+from sciextract.tasks.funding.score import score_document, score_documents
 
 
 def funder(name, ids=(), schemes=(), titles=()):
@@ -26,7 +22,7 @@ def funder(name, ids=(), schemes=(), titles=()):
             "awards": [{"award_ids": list(ids), "funding_scheme": list(schemes), "award_title": list(titles)}]}
 
 
-def counts(gold, pred, settings=EvalSettings()):
+def counts(gold, pred, settings=FundingEvalSettings()):
     """(gold, pred, matched) per level."""
     return {level: (c.gold, c.pred, c.matched) for level, c in score_document(gold, pred, settings).items()}
 
@@ -145,7 +141,7 @@ def test_schemes_and_titles_match_fuzzily_one_to_one():
     assert one_to_one["scheme"] == (1, 2, 1)
     # strict mode has no lower-casing subset rule: token_sort("Starting Grant", "Starting grant") = 0.57
     strict = counts([funder("ERC", schemes=["Starting Grant"])], [funder("ERC", schemes=["Starting grant"])],
-                    EvalSettings(mode="strict"))
+                    FundingEvalSettings(mode="strict"))
     assert strict["scheme"] == (1, 1, 0)
 
 
@@ -154,12 +150,12 @@ def test_mode_and_threshold_settings_drive_funder_matching():
     pred = [funder("NSF", ["A1"])]
     # balanced 0.90 and permissive 1.0 (substring) match; strict 6/36 = 0.17 does not, so A1 is missed + false alarm
     assert counts(gold, pred)["award_id"] == (1, 1, 1)
-    assert counts(gold, pred, EvalSettings(mode="permissive"))["funder"] == (1, 1, 1)
-    assert counts(gold, pred, EvalSettings(mode="strict"))["award_id"] == (1, 1, 0)
+    assert counts(gold, pred, FundingEvalSettings(mode="permissive"))["funder"] == (1, 1, 1)
+    assert counts(gold, pred, FundingEvalSettings(mode="strict"))["award_id"] == (1, 1, 0)
     # 0.90 < 0.95
-    assert counts(gold, pred, EvalSettings(funder_threshold=0.95))["funder"] == (1, 1, 0)
+    assert counts(gold, pred, FundingEvalSettings(funder_threshold=0.95))["funder"] == (1, 1, 0)
     with pytest.raises(ValueError):
-        EvalSettings(mode="fuzzy")
+        FundingEvalSettings(mode="fuzzy")
 
 
 def test_empty_sides():

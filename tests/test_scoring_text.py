@@ -6,8 +6,8 @@ Notation: ratio(x, y) = 2·LCS(x, y) / (len x + len y); token_sort_ratio sorts w
 
 import pytest
 
-from sciextract.scoring.fuzzy import name_similarity, similarity_matrix
-from sciextract.scoring.text import normalize_award_id, normalize_text
+from sciextract.tasks.funding.fuzzy import name_similarity, similarity_matrix
+from sciextract.tasks.funding.text import normalize_award_id, normalize_text
 
 
 # --- normalize_text -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from sciextract.data.splits import SPLITS, assign_splits, cross_split_overlap, normalize_for_split, split_of
+from sciextract.splits import SPLITS, assign_splits, cross_split_overlap, normalize_for_split, split_of
 
 RATIOS = {"sft": 0.8, "rl": 0.1, "test": 0.1}
 TEN_WAYS = {f"s{i}": 1.0 for i in range(10)}  # a chance agreement between two texts has odds 1 in 10
@@ -62,7 +62,7 @@ def test_split_of_is_deterministic_and_in_the_ratios():
 def test_split_of_does_not_depend_on_the_process_hash_seed():
     texts = ["Funded by the NSF.", "Wellcome Trust grant 212345/Z/18/Z", "ERC 725974"]
     here = [split_of(t, TEN_WAYS) for t in texts]
-    code = ("from sciextract.data.splits import split_of;"
+    code = ("from sciextract.splits import split_of;"
             f"print(','.join(split_of(t, {TEN_WAYS!r}) for t in {texts!r}))")
     for seed in ("1", "12345"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -31,13 +31,15 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 from optuna.trial import TrialState
 
-from sciextract import sweep as sweep_module
+from sciextract.sweep import storage as sweep_storage
+from sciextract.sweep import study as sweep_module
 from sciextract.config import ModelConfig, load_config, with_overrides
 from sciextract.errors import InputError
 from sciextract.modeling import materialize_base
 from sciextract.stages import run_sweep_stage
-from sciextract.sweep import HEARTBEAT_ATTR, open_sweep
-from sciextract.tasks.funding import FundingTask
+from sciextract.sweep.storage import HEARTBEAT_ATTR
+from sciextract.sweep.study import open_sweep
+from sciextract.tasks.funding.task import FundingTask
 from sciextract.tracking import experiment_id
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +64,7 @@ def project(tmp_path_factory, tiny_model_dir) -> Path:
     params["sweep"].update(SWEEP_PARAMS)
     params["tracking"].update(tracking_uri=f"sqlite:///{root / 'mlflow.db'}", artifact_location=str(root / "mlartifacts"))
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")  # stages log the params their dvc.yaml entry lists
     materialize_base(ModelConfig(base=str(tiny_model_dir)), root / "models/base")
     report = FundingTask().prepare(load_config(root / "params.yaml"), root / "data/funding")
     assert report["splits"]["rl"] >= SWEEP_PARAMS["grpo_max_prompt_examples"] + SWEEP_PARAMS["eval_records"]

@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
-from sciextract.data.funding import validate_record
-from sciextract.data.gazetteer import FUNDERS, generate_award_id, pattern_regex
-from sciextract.data.noise import LIGATURES, ODD_SPACES, ZERO_WIDTH_CHARS
-import sciextract.data.synthetic_funding as synthetic_funding
-from sciextract.data.synthetic_funding import (
+from sciextract.tasks.funding.data import validate_record
+from sciextract.tasks.funding.gazetteer import FUNDERS, generate_award_id, pattern_regex
+from sciextract.tasks.funding.noise import LIGATURES, ODD_SPACES, ZERO_WIDTH_CHARS
+import sciextract.tasks.funding.synthetic as synthetic_funding
+from sciextract.tasks.funding.synthetic import (
     COMPOSED_FUNDER_FRACTION,
     COMPOSED_IDLESS_FRACTION,
     NEGATIVE_FRACTION,
@@ -248,7 +248,7 @@ def test_composed_funders_have_free_form_ids_or_none(clean_records):
 
 def test_generator_does_not_read_the_baseline():
     source = inspect.getsource(synthetic_funding)
-    assert "funding_rules" not in source and "sciextract.tasks" not in source
+    assert "sciextract.tasks.funding.rules" not in source and "sciextract.tasks.funding.task" not in source
 
 
 def test_negatives_have_empty_gold_in_the_expected_share(records):

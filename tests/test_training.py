@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from sciextract.config import Config
-from sciextract.data.funding import load_funding_records
+from sciextract.tasks.funding.data import load_funding_records
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
 from sciextract.modeling import load_causal_lm, load_tokenizer
-from sciextract.tasks.funding import FundingTask
+from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.sft import (
     ShuffledLengthBuckets,
     completion_only_loss,

@@ -8,22 +8,30 @@ import os
 import sys
 from pathlib import Path
 
+import yaml
+
+from sciextract.config import Config, load_config, with_overrides
 from sciextract.errors import InputError
 
 
-def _config(args: argparse.Namespace):
-    from sciextract.config import load_config
+def _config(args: argparse.Namespace, *, apply_sweep_best: bool = True) -> Config:
+    """The params file with the command's `--task` and `--set` overrides, and torch's thread count applied."""
+    config = load_config(args.params, task=getattr(args, "task", None), apply_sweep_best=apply_sweep_best)
+    overrides = dict(_override(text) for text in getattr(args, "set", None) or [])
+    if overrides:
+        config = with_overrides(config, overrides, source="--set")
+    if config.model.cpu_threads:
+        import torch
 
-    config = load_config(args.params, task=getattr(args, "task", None))
-    _set_threads(config.model.cpu_threads)
+        torch.set_num_threads(config.model.cpu_threads)
     return config
 
 
-def _set_threads(threads: int) -> None:
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
+def _override(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise InputError("--set", f"expected KEY=VALUE (e.g. evaluate.funding.mode=strict), got {text!r}")
+    return key.strip(), yaml.safe_load(value)
 
 
 def cmd_base_model(args):
@@ -51,22 +59,9 @@ def cmd_grpo(args):
 
 
 def cmd_evaluate(args):
-    if args.predictions is None:
-        from sciextract.stages import run_evaluate
+    from sciextract.stages import run_evaluate
 
-        run_evaluate(_config(args), args.variant, name=args.name)
-        return
-    from sciextract import paths
-    from sciextract.scoring.report import score_funding_file
-
-    config = _config(args)
-    if config.task != "funding":
-        raise InputError(args.params, f"scoring a predictions file is implemented for funding, not '{config.task}'",
-                         field="task")
-    gold = args.gold or paths.data_dir(config.task) / "test.jsonl"
-    score_funding_file(gold=gold, predictions=args.predictions, mode=args.mode or config.evaluate.mode,
-                       output=args.output, funder_threshold=config.evaluate.funder_threshold,
-                       text_threshold=config.evaluate.text_threshold)
+    run_evaluate(_config(args), args.variant, name=args.name)
 
 
 def cmd_leaderboard(args):
@@ -76,39 +71,40 @@ def cmd_leaderboard(args):
 
 
 def cmd_sweep(args):
-    from sciextract.config import load_config, with_overrides
     from sciextract.stages import run_sweep_stage
 
     # The sweep runs before any best trial exists, so `sweep.apply_best` is not applied to its own config.
-    config = load_config(args.params, task=args.task, apply_sweep_best=False)
+    config = _config(args, apply_sweep_best=False)
     if args.n_trials is not None:
-        config = with_overrides(config, {"sweep.n_trials": args.n_trials}, source="command line")
-    _set_threads(config.model.cpu_threads)
+        config = with_overrides(config, {"sweep.n_trials": args.n_trials}, source="--n-trials")
     run_sweep_stage(config, worker=args.worker)
 
 
 def cmd_predict(args):
-    from sciextract.stages import run_predict
+    from sciextract.predict import predict_file
+    from sciextract.tasks import get_task
 
-    run_predict(_config(args), args.model, args.input, args.output)
+    config = _config(args)
+    predict_file(get_task(config.task), config, args.model, args.input, args.output)
 
 
 def cmd_score(args):
-    from sciextract.scoring.report import score_funding_file
+    from sciextract.predict import score_file
+    from sciextract.tasks import get_task
 
-    score_funding_file(gold=args.gold, predictions=args.predictions, mode=args.mode, output=args.output,
-                       funder_threshold=args.funder_threshold, text_threshold=args.text_threshold)
+    config = _config(args)
+    score_file(get_task(config.task), config, gold=args.gold, predictions=args.predictions, output=args.output)
 
 
 def cmd_ensemble(args):
-    from sciextract.review_tools import ensemble_files
+    from sciextract.tasks.review.ensemble import ensemble_files
 
     ensemble_files(_config(args), args.predictions, args.output, mode=args.mode,
                    cluster_threshold=args.cluster_threshold, threshold=args.threshold)
 
 
 def cmd_calibrate_threshold(args):
-    from sciextract.review_tools import calibrate_threshold_file
+    from sciextract.tasks.review.calibrate import calibrate_threshold_file
 
     calibrate_threshold_file(_config(args), gold=args.gold, predictions=args.predictions, output=args.output)
 
@@ -133,15 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "(a second SFT variant, e.g. plain next to MimicSFT)")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("evaluate", help="run one variant on the test split and extra sets -> reports/eval/<task>/<variant>,"
-                       " or score an existing predictions file")
-    what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--variant", help="rule | base | sft | grpo | an adapter folder")
-    what.add_argument("--predictions", type=Path, help="score this predictions JSONL instead of running a model")
-    p.add_argument("--name", help="with --variant: label for reports/eval/<task>/<name> (default: the variant)")
-    p.add_argument("--gold", type=Path, help="with --predictions: gold file (default: the prepared test split)")
-    p.add_argument("--mode", choices=["balanced", "permissive", "strict"], help="with --predictions (default: params)")
-    p.add_argument("--output", type=Path, help="with --predictions: write the metrics JSON here")
+    p = sub.add_parser("evaluate", help="run one variant on the test split and extra sets -> reports/eval/<task>/<variant>")
+    p.add_argument("--variant", required=True, help="rule | base | sft | grpo | an adapter folder")
+    p.add_argument("--name", help="label for reports/eval/<task>/<name> (default: the variant)")
     p.add_argument("--task", help="override params.yaml's task")
     p.set_defaults(func=cmd_evaluate)
 
@@ -162,13 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, type=Path)
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("score", help="score a predictions file against gold")
-    p.add_argument("score_task", choices=["funding"])
-    p.add_argument("--gold", required=True, type=Path)
-    p.add_argument("--predictions", required=True, type=Path)
-    p.add_argument("--mode", choices=["balanced", "permissive", "strict"], default="balanced")
-    p.add_argument("--funder-threshold", type=float, default=0.8)
-    p.add_argument("--text-threshold", type=float, default=0.8)
+    p = sub.add_parser("score", help="score any predictions file against a gold file of the task")
+    p.add_argument("--task", help="override params.yaml's task")
+    p.add_argument("--gold", required=True, type=Path, help="gold records in the task's format (rows with an id)")
+    p.add_argument("--predictions", required=True, type=Path,
+                   help="JSONL rows joined to the gold on `id`, each with `raw_output` or the structured answer")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a params field for this scoring, e.g. --set evaluate.funding.mode=strict")
     p.add_argument("--output", type=Path, help="write the metrics JSON here")
     p.set_defaults(func=cmd_score)
 

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from sciextract.errors import InputError
+from sciextract.paths import sweep_dir
+from sciextract.tasks import task_names
 
 DEFAULT_PARAMS = Path("params.yaml")
 
@@ -60,6 +62,9 @@ class FundingDataConfig:
     """Shares of the `sft`, `rl` and `test` splits, assigned by a hash of the normalised statement."""
     eval_sets: dict[str, str] = field(default_factory=dict)
     """Extra evaluation sets, name -> funding file, scored like the test split."""
+    optional_eval_sets: dict[str, str] = field(default_factory=dict)
+    """Like `eval_sets`, for files kept outside the repository that a machine may lack (`../shared/...`): scored
+    when the file exists, skipped with a logged notice when it does not."""
 
 
 @dataclass
@@ -68,7 +73,7 @@ class ReviewDataConfig:
 
     demo_corpus: bool = True
     """Include the demo corpus shipped in the package (40 short synthetic biomedical articles written for
-    this repository, src/sciextract/data/corpora/review_demo.jsonl)."""
+    this repository, src/sciextract/tasks/review/corpora/review_demo.jsonl)."""
     files: list[str] = field(default_factory=list)
     """Article files in the bioreview-bench layout (.jsonl or .json), mixed in."""
     split_ratios: dict[str, float] = field(default_factory=lambda: {"sft": 0.8, "rl": 0.1, "test": 0.1})
@@ -83,6 +88,9 @@ class ReviewDataConfig:
     """Drop training concerns whose `resolution_confidence` is below this, or missing; null keeps them all."""
     eval_sets: dict[str, str] = field(default_factory=dict)
     """Extra evaluation sets, name -> article file (bioreview-bench layout), scored like the test split."""
+    optional_eval_sets: dict[str, str] = field(default_factory=dict)
+    """Like `eval_sets`, for files kept outside the repository that a machine may lack (`../shared/...`): scored
+    when the file exists, skipped with a logged notice when it does not."""
 
     def __post_init__(self) -> None:
         if set(self.split_ratios) != {"sft", "rl", "test"}:
@@ -106,6 +114,9 @@ class SciIEDataConfig:
     """SciER dev split; it becomes the `test` split (labelled `SciER dev` in every stamp)."""
     eval_sets: dict[str, str] = field(default_factory=dict)
     """Extra SciER files scored like the dev split (e.g. the SciER test files), name -> path."""
+    optional_eval_sets: dict[str, str] = field(default_factory=dict)
+    """Like `eval_sets`, for files kept outside the repository that a machine may lack (`../shared/...`): scored
+    when the file exists, skipped with a logged notice when it does not."""
     variant: str = "end2end"
     """`ner` (entities), `re` (relations, entities given), `re_plus` (relations, typed entities given) or
     `end2end` (entities and relations)."""
@@ -216,6 +227,21 @@ class GRPOSettings:
 
 
 @dataclass
+class FundingEvalSettings:
+    """Funding evaluator: how funder names are compared and matched."""
+
+    mode: str = "balanced"
+    """Name similarity of the headline: `strict`, `balanced` or `permissive` (every evaluation reports all three)."""
+    funder_threshold: float = 0.8
+    """Name similarity at or above which two funders are the same (merging on one side, matching across)."""
+    text_threshold: float = 0.8
+    """Similarity at or above which a predicted scheme or title matches a gold one."""
+
+    def __post_init__(self) -> None:
+        _check_choice("mode", self.mode, ("strict", "balanced", "permissive"))
+
+
+@dataclass
 class ReviewEvalSettings:
     """Review evaluator: sentence encoder, similarity threshold, postprocessing, baseline."""
 
@@ -259,12 +285,9 @@ class SciIEEvalSettings:
 
 @dataclass
 class EvaluateSettings:
-    """Evaluation of every model variant on the test split and the extra evaluation sets."""
+    """Evaluation of every model variant on the test split and the extra evaluation sets: generation settings
+    shared by every task, then one subsection per task for its scorer."""
 
-    mode: str = "balanced"
-    """Funding name matching: `strict`, `balanced` or `permissive`."""
-    funder_threshold: float = 0.8
-    text_threshold: float = 0.8
     batch_size: int = 32
     max_new_tokens: int = 256
     max_documents: int = 0
@@ -275,11 +298,11 @@ class EvaluateSettings:
     """End an output once its tail is one span of 4-64 tokens repeated this many times in a row (0: never).
     A small model can repeat one award until `max_new_tokens`; the copies score nothing, and one looping
     output holds its whole batch to the longest length. The cut output is scored as it stands."""
+    funding: FundingEvalSettings = field(default_factory=FundingEvalSettings)
     review: ReviewEvalSettings = field(default_factory=ReviewEvalSettings)
     sciie: SciIEEvalSettings = field(default_factory=SciIEEvalSettings)
 
     def __post_init__(self) -> None:
-        _check_choice("mode", self.mode, ("strict", "balanced", "permissive"))
         if self.stop_on_loop < 0:
             raise ValueError(f"stop_on_loop: {self.stop_on_loop} is negative (0 turns the stop off)")
 
@@ -390,7 +413,7 @@ class LeaderboardSettings:
     """Pass/hold per task: `{task: {all_of: [condition, ...], any_of: [condition, ...]}}`. A condition is
     `"<column> >= <number>"` or `"<column> <= <number>"`, the column a dotted path in a set's report
     (`metrics.funder.f1`, `parse_failure_rate`; the columns of each task are listed in
-    `sciextract.leaderboard.TASK_BOARDS`). A row passes when every `all_of` condition holds and, when
+    each task's `board` in `sciextract/tasks/<task>/board.py`). A row passes when every `all_of` condition holds and, when
     `any_of` is given, at least one of those; a task without a gate shows "no gate"."""
 
 
@@ -408,7 +431,7 @@ class TrackingSettings:
 @dataclass
 class Config:
     task: str = "funding"
-    """Active task module: `funding` (more tasks register themselves in sciextract.tasks)."""
+    """Active task: a name in the registry of `sciextract.tasks` (`funding`, `review`, `sciie`)."""
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     sft: SFTSettings = field(default_factory=SFTSettings)
@@ -419,6 +442,7 @@ class Config:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
 
     def __post_init__(self) -> None:
+        _check_choice("task", self.task, tuple(task_names()))
         if self.model.generation_backend == "vllm" and self.evaluate.stop_on_loop:
             raise ValueError("evaluate.stop_on_loop: vLLM has no loop stop; set it to 0 with model.generation_backend: vllm")
 
@@ -500,17 +524,30 @@ def load_config(path: str | Path = DEFAULT_PARAMS, *, task: str | None = None, a
 
 def best_params_path(task: str) -> Path:
     """Where `sciextract sweep` writes a task's best trial and `sweep.apply_best` reads it."""
-    return Path("reports/sweep") / task / "best_params.json"
+    return sweep_dir(task) / "best_params.json"
+
+
+def dotted_get(node: Any, dotted: str) -> Any:
+    """The value at a dotted path of nested mappings ('' is `node` itself); None below a null value.
+    A missing key is a KeyError naming it."""
+    for part in dotted.split(".") if dotted else []:
+        if node is None:
+            return None
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(part)
+        node = node[part]
+    return node
 
 
 def with_overrides(config: Config, overrides: dict[str, Any], *, source: str) -> Config:
     """A new Config with dotted fields replaced (`{"grpo.beta": 0.01}`), each checked like a params key."""
     values = to_dict(config)
     for dotted, value in overrides.items():
-        *parents, leaf = dotted.split(".")
-        node: Any = values
-        for part in parents:
-            node = node.get(part) if isinstance(node, dict) else None
+        parent, _, leaf = dotted.rpartition(".")
+        try:
+            node = dotted_get(values, parent)
+        except KeyError:
+            node = None
         if not isinstance(node, dict) or leaf not in node:
             raise InputError(source, "not a params field", field=dotted)
         node[leaf] = value

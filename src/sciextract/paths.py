@@ -1,4 +1,4 @@
-"""Where each stage reads and writes; dvc.yaml names the same paths."""
+"""Where each stage reads and writes. dvc.yaml names the same paths; tests/test_dvc_deps.py checks they agree."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from pathlib import Path
 
 BASE_DIR = Path("models/base")
 CHECKPOINT_ROOT = Path("models/checkpoints")
+EVAL_ROOT = Path("reports/eval")
+REFERENCES_PATH = Path("reports/references.yaml")
+LEADERBOARD_DIR = Path("reports")
 
 
 def data_dir(task: str) -> Path:
@@ -21,4 +24,8 @@ def curve_path(task: str, stage: str) -> Path:
 
 
 def eval_dir(task: str, variant: str) -> Path:
-    return Path("reports/eval") / task / variant
+    return EVAL_ROOT / task / variant
+
+
+def sweep_dir(task: str) -> Path:
+    return Path("reports/sweep") / task

@@ -1,58 +1,68 @@
-"""One function per DVC stage: read config, do the work, write outputs atomically, log to MLflow."""
+"""One function per DVC stage: read config, do the work, write outputs atomically, log to MLflow.
+
+The params a stage depends on are the ones its dvc.yaml entry lists (read from dvc.yaml, so the two never
+drift); they are what the stage's MLflow run logs and hashes. Heavy modules are imported inside the stage
+function that needs them, so each stage's import closure (`sciextract.provenance`) holds only its own code.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import mlflow
+import yaml
 
 from sciextract import paths
-from sciextract.config import Config
-from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers, generate_vllm
+from sciextract.config import Config, dotted_get, to_dict
+from sciextract.errors import InputError
 from sciextract.io import write_json, write_jsonl
-from sciextract.modeling import load_policy, materialize_base
-from sciextract.tasks import get_task
-from sciextract.tasks.base import Parsed, Task
 from sciextract.tracking import stage_run
 
 log = logging.getLogger(__name__)
 
-MODEL_VARIANTS = ("base", "sft", "grpo")
+DVC_FILE = Path("dvc.yaml")
 
 
-def _params(config: Config, *sections: str) -> dict:
-    """The params sections a stage depends on (the same list dvc.yaml names for it)."""
-    values = dataclasses.asdict(config)
-    out: dict = {"task": config.task}
-    for dotted in sections:
-        node = values
-        for part in dotted.split("."):
-            node = node[part]
-        out[dotted] = node
+def stage_params(config: Config, stage: str) -> dict:
+    """The params sections `stage` lists in dvc.yaml (`${task}` filled in), with their values."""
+    if not DVC_FILE.exists():
+        raise InputError(DVC_FILE, "not found: run stages from the project root, where dvc.yaml lives")
+    spec = yaml.safe_load(DVC_FILE.read_text(encoding="utf-8"))["stages"].get(stage)
+    if spec is None:
+        raise InputError(DVC_FILE, f"no stage '{stage}'", field="stages")
+    listed = spec.get("do", spec).get("params", [])
+    values = to_dict(config)
+    out: dict = {}
+    for dotted in listed:
+        dotted = dotted.replace("${task}", config.task)
+        try:
+            out[dotted] = dotted_get(values, dotted)
+        except KeyError as exc:
+            raise InputError(DVC_FILE, f"lists param '{dotted}', which params.yaml does not have ({exc} missing)",
+                             field=f"stages.{stage}.params") from None
     return out
 
 
 def run_base_model(config: Config) -> None:
+    from sciextract.modeling import materialize_base
+
     started = time.perf_counter()
-    with stage_run(config, stage="base_model", task=config.task, params=_params(config, "model"), inputs=[]):
+    with stage_run(config, stage="base_model", task=config.task, params=stage_params(config, "base_model"), inputs=[]):
         info = materialize_base(config.model, paths.BASE_DIR)
         mlflow.log_dict(info, "base_model.json")
         mlflow.log_metric("stage_seconds", time.perf_counter() - started)
 
 
 def run_prepare(config: Config) -> None:
+    from sciextract.tasks import get_task
+
     task = get_task(config.task)
     out_dir = paths.data_dir(task.name)
-    started = time.perf_counter()
-    with stage_run(config, stage="prepare", task=task.name, params=_params(config, f"data.{task.name}"), inputs=[]):
+    with stage_run(config, stage="prepare", task=task.name, params=stage_params(config, "prepare"), inputs=[]):
         report = task.prepare(config, out_dir)
-        report["seconds"] = round(time.perf_counter() - started, 2)
         write_json(out_dir / "prepare_report.json", report)
         mlflow.log_metrics({f"split_{name}": n for name, n in report["splits"].items()})
         mlflow.log_metric("cross_split_overlap", sum(report["cross_split_overlap"].values()))
@@ -62,13 +72,14 @@ def run_prepare(config: Config) -> None:
 
 def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
     """SFT into `models/<task>/sft`, or into `out_dir` to keep a second SFT variant beside the first."""
+    from sciextract.tasks import get_task
     from sciextract.train.sft import run_sft
 
     task = get_task(config.task)
     data_dir = paths.data_dir(task.name)
     out_dir = Path(out_dir) if out_dir is not None else paths.adapter_dir(task.name, "sft")
     curve = paths.curve_path(task.name, out_dir.name)
-    with stage_run(config, stage="sft", task=task.name, params=_params(config, "model", "sft"),
+    with stage_run(config, stage="sft", task=task.name, params=stage_params(config, "sft"),
                    inputs=[data_dir / "sft.jsonl"], run_name=f"sft-{out_dir.name}" if out_dir.name != "sft" else None):
         metrics = run_sft(task, config, data_dir=data_dir, base_dir=paths.BASE_DIR, out_dir=out_dir,
                           checkpoint_root=paths.CHECKPOINT_ROOT / task.name / out_dir.name, curve_path=curve)
@@ -76,12 +87,13 @@ def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
 
 
 def run_grpo_stage(config: Config) -> None:
+    from sciextract.tasks import get_task
     from sciextract.train.grpo import run_grpo
 
     task = get_task(config.task)
     data_dir, out_dir = paths.data_dir(task.name), paths.adapter_dir(task.name, "grpo")
     sft_dir = paths.adapter_dir(task.name, "sft")
-    with stage_run(config, stage="grpo", task=task.name, params=_params(config, "model", "grpo"),
+    with stage_run(config, stage="grpo", task=task.name, params=stage_params(config, "grpo"),
                    inputs=[data_dir / "rl.jsonl", sft_dir]):
         metrics = run_grpo(task, config, data_dir=data_dir, base_dir=paths.BASE_DIR, sft_dir=sft_dir, out_dir=out_dir,
                            checkpoint_root=paths.CHECKPOINT_ROOT / task.name / "grpo",
@@ -90,7 +102,7 @@ def run_grpo_stage(config: Config) -> None:
 
 
 def _log_training_outputs(config: Config, adapter: Path, metrics: dict, curve: Path) -> None:
-    mlflow.log_dict(dataclasses.asdict(config), "resolved_config.json")
+    mlflow.log_dict(to_dict(config), "resolved_config.json")
     mlflow.log_dict(metrics, "train_metrics.json")
     mlflow.log_artifacts(str(adapter), "adapter")
     mlflow.log_artifact(str(adapter / "README.md"), "model_card")
@@ -98,99 +110,35 @@ def _log_training_outputs(config: Config, adapter: Path, metrics: dict, curve: P
         mlflow.log_artifact(str(curve), "curves")
 
 
-# -- evaluation -----------------------------------------------------------------------------------
-
-Predictor = Callable[..., list[tuple[str | None, Parsed]]]
-"""`predict(records, samples=0)`: one (raw output, parsed answer) per record, or with `samples` = K > 0,
-K sampled outputs per record, record after record (models only)."""
-
-
-def variant_adapter(task: Task, variant: str, config: Config) -> Path | None:
-    """The adapter folder behind a variant name; any other name is taken as an adapter folder."""
-    if variant == "base":
-        return None
-    if variant in ("sft", "grpo"):
-        return paths.adapter_dir(task.name, variant)
-    folder = Path(variant)
-    if not (folder / "adapter_config.json").exists():
-        raise FileNotFoundError(f"'{variant}' is neither a variant ({', '.join((*MODEL_VARIANTS, *task.baselines(config)))}) "
-                                f"nor an adapter folder (no adapter_config.json there)")
-    return folder
-
-
-def make_predictor(task: Task, config: Config, variant: str) -> Predictor:
-    """A model-free baseline, or a model with its adapters merged, loaded once for every call."""
-    baselines = task.baselines(config)
-    if variant in baselines:
-        predict = baselines[variant]
-
-        def predict_with_baseline(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
-            if samples:
-                raise ValueError(f"the model-free baseline '{variant}' has no samples to draw")
-            return [(None, Parsed(predict(r), failed=False)) for r in records]
-
-        return predict_with_baseline
-    adapter = variant_adapter(task, variant, config)
-    # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
-    load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
-    model, tokenizer = load_policy(paths.BASE_DIR, adapter, load_as)
-
-    def predict_with_model(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
-        # Sampling follows the policy's training distribution (grpo.temperature, grpo.top_p).
-        settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens,
-                                      batch_size=config.evaluate.batch_size,
-                                      do_sample=config.evaluate.do_sample or samples > 0,
-                                      temperature=config.grpo.temperature, top_p=config.grpo.top_p,
-                                      stop_on_loop=config.evaluate.stop_on_loop)
-        prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records for _ in range(max(samples, 1))])
-        if config.model.generation_backend == "vllm":
-            with tempfile.TemporaryDirectory() as merged:
-                model.save_pretrained(merged)
-                tokenizer.save_pretrained(merged)
-                outputs = generate_vllm(merged, prompts, settings, dtype=config.model.dtype)
-        else:
-            outputs = generate_transformers(model, tokenizer, prompts, settings, progress=f"{variant}")
-        return [(text, task.parse(text)) for text in outputs]
-
-    return predict_with_model
-
-
-def evaluation_sets(task: Task, config: Config) -> dict[str, list[dict]]:
-    sets = {"test": task.load_split(paths.data_dir(task.name), "test")}
-    for name, path in task.eval_files(config).items():
-        if name in sets:
-            raise ValueError(f"params.yaml: evaluation set name '{name}' is reserved")
-        sets[name] = task.load_eval_file(path, config)
-    if config.evaluate.max_documents:
-        sets = {name: records[: config.evaluate.max_documents] for name, records in sets.items()}
-    return sets
-
-
 def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
     """Score `variant` on every evaluation set; `name` labels it (default: the variant itself)."""
+    from sciextract.predict import evaluation_sets, make_predictor, prediction_rows, score_rows, variant_adapter
+    from sciextract.provenance import stage_code_hash
+    from sciextract.tasks import get_task
+
     task = get_task(config.task)
     name = name or variant
     out_dir = paths.eval_dir(task.name, name)
     sets = evaluation_sets(task, config)
     adapter = None if variant in task.baselines(config) else variant_adapter(task, variant, config)
     inputs = [paths.data_dir(task.name) / "test.jsonl"] + ([adapter] if adapter else [])
+    code_hash = stage_code_hash("evaluate", task.name)
     with stage_run(config, stage=f"evaluate@{name}", task=task.name, run_name=f"evaluate-{name}",
-                   params=_params(config, "model", "evaluate"), inputs=inputs, extra_tags={"variant": name}):
+                   params=stage_params(config, "evaluate"), inputs=inputs,
+                   extra_tags={"variant": name, "code_hash": code_hash}):
         predictor = make_predictor(task, config, variant)
         oracle_samples = task.oracle_samples(config) if adapter is not None or variant == "base" else 0
         results = {}
         for set_name, records in sets.items():
             started = time.perf_counter()
-            predictions = predictor(records)
+            rows = prediction_rows(task, records, predictor(records))
             seconds = time.perf_counter() - started
-            rows = [task.prediction_row(r, raw, parsed) for r, (raw, parsed) in zip(records, predictions, strict=True)]
-            report, documents = task.score(records, rows, config)
+            report, documents = score_rows(task, config, records, rows)
             report["stamp"].update({"variant": name, "set": set_name, "base_model": config.model.base,
                                     "adapter": str(adapter) if adapter else None,
                                     "max_documents": config.evaluate.max_documents,
                                     "decoding": "sampled" if config.evaluate.do_sample else "greedy",
-                                    "stop_on_loop": config.evaluate.stop_on_loop})
-            report["seconds"] = round(seconds, 2)
+                                    "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash})
             if oracle_samples:
                 sampled = [raw for raw, _ in predictor(records, samples=oracle_samples)]
                 report["metrics"].update(task.score_samples(records, [sampled[i:i + oracle_samples] for i in
@@ -199,19 +147,20 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
             results[set_name] = report
             write_jsonl(out_dir / "predictions" / f"{set_name}.jsonl", rows)
             write_jsonl(out_dir / "predictions" / f"{set_name}.documents.jsonl", documents)
-            _log_evaluation(set_name, report, rows)
+            _log_evaluation(set_name, report, rows, seconds)
         write_json(out_dir / "metrics.json", {"task": task.name, "variant": name, "sets": results})
         mlflow.log_artifact(str(out_dir / "metrics.json"))
 
 
-def _log_evaluation(set_name: str, report: dict, rows: list[dict]) -> None:
+def _log_evaluation(set_name: str, report: dict, rows: list[dict], seconds: float) -> None:
     flat = {}
     for level, values in report["metrics"].items():
         if isinstance(values, dict):
             flat.update({f"{set_name}/{level}/{k}": float(v) for k, v in values.items() if isinstance(v, (int, float))})
-    for key in ("parse_failure_rate", "documents", "seconds"):
+    for key in ("parse_failure_rate", "documents"):
         if key in report:
             flat[f"{set_name}/{key}"] = float(report[key])
+    flat[f"{set_name}/seconds"] = seconds  # in MLflow only: a wall-clock figure would change metrics.json every run
     mlflow.log_metrics(flat)
     mlflow.log_dict(report, f"eval/{set_name}.json")
     table = {key: [json.dumps(r[key], ensure_ascii=False) if isinstance(r[key], (list, dict)) else r[key] for r in rows]
@@ -220,21 +169,13 @@ def _log_evaluation(set_name: str, report: dict, rows: list[dict]) -> None:
         mlflow.log_table(table, artifact_file=f"eval/{set_name}_predictions.json")
 
 
-def run_predict(config: Config, variant: str, input_path: Path, output_path: Path) -> None:
-    """Any variant on any file of the task's format: rows for `sciextract score` or another scorer."""
-    task = get_task(config.task)
-    records = task.load_eval_file(input_path, config)
-    predictions = make_predictor(task, config, variant)(records)
-    write_jsonl(output_path, [task.prediction_row(r, raw, parsed) for r, (raw, parsed) in zip(records, predictions, strict=True)])
-
-
 def run_leaderboard(config: Config) -> None:
     """Build the leaderboard before opening the run, so bad inputs fail without an empty MLflow run."""
-    from sciextract.leaderboard import EVAL_ROOT, REFERENCES_PATH, build_leaderboard, write_leaderboard
+    from sciextract.leaderboard import build_leaderboard, write_leaderboard
 
-    board = build_leaderboard(config.leaderboard, EVAL_ROOT, REFERENCES_PATH)
-    with stage_run(config, stage="leaderboard", task="leaderboard", params=_params(config, "leaderboard"),
-                   inputs=[EVAL_ROOT, REFERENCES_PATH], extra_tags={"tasks": ",".join(board.tasks)}):
+    board = build_leaderboard(config.leaderboard, paths.EVAL_ROOT, paths.REFERENCES_PATH)
+    with stage_run(config, stage="leaderboard", task="leaderboard", params=stage_params(config, "leaderboard"),
+                   inputs=[paths.EVAL_ROOT, paths.REFERENCES_PATH], extra_tags={"tasks": ",".join(board.tasks)}):
         for path in write_leaderboard(board):
             mlflow.log_artifact(str(path), "leaderboard")
 
@@ -242,11 +183,12 @@ def run_leaderboard(config: Config) -> None:
 def run_sweep_stage(config: Config, *, worker: bool = False) -> None:
     """`sciextract sweep`: trials until the study holds `sweep.n_trials` finished ones, then its reports;
     as a worker, trials only. The study is opened and its inputs checked before the MLflow run starts."""
-    from sciextract.sweep import open_sweep
+    from sciextract.sweep.study import open_sweep
+    from sciextract.tasks import get_task
 
     sweep = open_sweep(get_task(config.task), config, worker=worker)
     with stage_run(config, stage="sweep", task=config.task, run_name="sweep-worker" if worker else "sweep",
-                   params=_params(config, "model", "sft", "grpo", "evaluate", "sweep"), inputs=sweep.inputs,
+                   params=stage_params(config, "sweep"), inputs=sweep.inputs,
                    extra_tags={"optuna_study": sweep.study.study_name}):
         sweep.run_trials()
         if not worker:

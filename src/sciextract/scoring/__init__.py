@@ -1,0 +1,1 @@
+"""Task-independent scoring: counts and F-beta, optimal one-to-one assignment, bootstrap intervals."""

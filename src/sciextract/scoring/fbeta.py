@@ -7,6 +7,8 @@ F-beta = (1 + b²)·P·R / (b²·P + R), and 0.0 when P + R == 0. Counts may be 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 BETAS = {"f1": 1.0, "f0_5": 0.5, "f1_5": 1.5}
 
 
@@ -37,3 +39,24 @@ def prf(matched: float, gold: float, pred: float) -> dict[str, float]:
     scores = {"precision": precision, "recall": recall}
     scores.update({name: _fbeta_from(precision, recall, beta) for name, beta in BETAS.items()})
     return scores
+
+
+@dataclass
+class Counts:
+    """Gold items, predicted items and matches at one level; `matched` may be fractional (soft credit)."""
+
+    gold: int = 0
+    pred: int = 0
+    matched: float = 0
+
+    def add(self, other: Counts) -> None:
+        self.gold += other.gold
+        self.pred += other.pred
+        self.matched += other.matched
+
+    def as_dict(self) -> dict[str, float]:
+        return {"gold": self.gold, "pred": self.pred, "matched": self.matched}
+
+    def scores(self) -> dict[str, float]:
+        """`prf` of the counts followed by the counts themselves: one level of a metrics report."""
+        return {**prf(self.matched, self.gold, self.pred), **self.as_dict()}

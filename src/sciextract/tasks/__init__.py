@@ -1,24 +1,36 @@
-"""Task registry: a task is found by name, so trainers and stages never import a specific task."""
+"""Task registry: a task is found by name, so stages, trainers, the sweep and the leaderboard never import a
+specific task. Adding a task adds one line here: its name and its package, which holds `task.py` (a `TASK`
+class implementing `sciextract.tasks.base.Task`) and `board.py` (a `BOARD`, what the leaderboard shows)."""
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
-from sciextract.tasks.base import Task
+if TYPE_CHECKING:  # the registry stays importable by config.py, which tasks/base.py imports
+    from sciextract.tasks.base import Task, TaskBoard
 
-_TASKS = {
-    "funding": "sciextract.tasks.funding:FundingTask",
-    "review": "sciextract.tasks.review:ReviewTask",
-    "sciie": "sciextract.tasks.sciie:SciIETask",
+TASK_PACKAGES = {
+    "funding": "sciextract.tasks.funding",
+    "review": "sciextract.tasks.review",
+    "sciie": "sciextract.tasks.sciie",
 }
 
 
 def task_names() -> list[str]:
-    return sorted(_TASKS)
+    return sorted(TASK_PACKAGES)
+
+
+def _package(name: str) -> str:
+    if name not in TASK_PACKAGES:
+        raise ValueError(f"unknown task '{name}' (known: {', '.join(task_names())})")
+    return TASK_PACKAGES[name]
 
 
 def get_task(name: str) -> Task:
-    if name not in _TASKS:
-        raise ValueError(f"unknown task '{name}' (known: {', '.join(task_names())})")
-    module_name, _, class_name = _TASKS[name].partition(":")
-    return getattr(importlib.import_module(module_name), class_name)()
+    return importlib.import_module(f"{_package(name)}.task").TASK()
+
+
+def get_board(name: str) -> TaskBoard:
+    """The task's board alone: the leaderboard reads it without loading the task's data and model code."""
+    return importlib.import_module(f"{_package(name)}.board").BOARD

@@ -1,20 +1,24 @@
-"""The contract between a task and the generic stages (prepare, sft, grpo, evaluate).
+"""The contract between a task and the generic code (stages, predict, trainers, sweep, leaderboard).
 
-A task owns its data preparation, prompt, gold-to-target rendering, parser, reward functions and
-metrics. Trainers and stages only call these methods, so adding a task never touches them.
+A task owns its data preparation, prompt, gold-to-target rendering, parser, reward functions, scorer and
+its board (what the leaderboard shows of it). The generic code only calls these methods and reads the
+board, so adding a task never touches it.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sciextract.config import Config
 from sciextract.errors import InputError
 from sciextract.io import read_records
+
+if TYPE_CHECKING:
+    from sciextract.config import Config
 
 Messages = list[dict[str, str]]
 RewardFunction = Callable[..., list[float]]
@@ -23,10 +27,12 @@ RewardFunction = Callable[..., list[float]]
 
 @dataclass
 class Parsed:
-    """A model output read by a task's parser: `value` is the structured answer, empty on failure."""
+    """A model output read by a task's parser: `value` is the structured answer, empty on failure; `notes`
+    counts what the parser repaired or dropped (tasks that report it)."""
 
     value: Any
     failed: bool
+    notes: Counter = field(default_factory=Counter)
 
 
 def completion_text(completion: Any) -> str:
@@ -36,9 +42,55 @@ def completion_text(completion: Any) -> str:
     return "".join(message.get("content") or "" for message in completion)
 
 
+# -- the board: what the leaderboard shows of a task ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountedMetric:
+    """A column recomputable from documents.jsonl: `prf(matched, gold, pred)[stat]` of summed counts.
+
+    `counts_at` is the dotted path, inside each per-document row, of an object with `gold`, `pred` and
+    `matched`; the empty path means the row itself. A `{dotted}` part is replaced by the value at that path
+    in the set's report (sciie's headline names its level in `metrics.headline.level`).
+    """
+
+    counts_at: str
+    stat: str
+
+
+@dataclass(frozen=True)
+class TaskBoard:
+    """The columns one task shows, the one it ranks by, and those that get confidence intervals."""
+
+    columns: dict[str, str]
+    """Dotted path inside a set's report in metrics.json -> column header, in display order. Gate conditions
+    (`leaderboard.gates.<task>`) name these paths."""
+    headline: str
+    """The column rows are ranked by (higher is better), and the metric a sweep objective names by default."""
+    intervals: dict[str, CountedMetric]
+    nullable: frozenset[str] = frozenset()
+    """Columns a task reports as null when a variant does not measure them (shown as —, never gated as passing)."""
+
+
+def prf_columns(level: str, label: str, stats: tuple[str, ...] = ("precision", "recall", "f1", "f0_5")) -> dict[str, str]:
+    """Board columns `metrics.<level>.<stat>` headed `<label> P`, `<label> R`, ..."""
+    short = {"precision": "P", "recall": "R", "f1": "F1", "f0_5": "F0.5", "f1_5": "F1.5"}
+    return {f"metrics.{level}.{stat}": f"{label} {short[stat]}" for stat in stats}
+
+
+# -- the task -------------------------------------------------------------------------------------
+
+
 class Task(ABC):
     name: str
     """Registry name; also the MLflow experiment suffix and the folder under data/, models/, reports/."""
+    board: TaskBoard
+    answer_fields: tuple[str, ...]
+    """The fields of a prediction row that hold a structured answer (`predicted_funders`; SciIE `ner`, `rel`)."""
+    text_key: str | None = None
+    """A second join key for prediction rows without `id`: the input text field (`funding_statement`)."""
+    default_reward_weights: dict[str, float]
+    """Reward components of the task and their default weights."""
 
     # -- data -----------------------------------------------------------------------------------
     @abstractmethod
@@ -51,11 +103,13 @@ class Task(ABC):
 
     @abstractmethod
     def load_eval_file(self, path: str | Path, config: Config) -> list[dict]:
-        """Records of a user-supplied evaluation file, validated (errors name file, line, field)."""
+        """Records of a user-supplied gold file, validated (errors name file, line, field); each has an `id`."""
 
-    @abstractmethod
-    def eval_files(self, config: Config) -> dict[str, str]:
-        """Extra evaluation sets named in params, scored like the test split: name -> file."""
+    def eval_files(self, config: Config) -> tuple[dict[str, str], dict[str, str]]:
+        """Extra evaluation sets of `data.<task>` in params, scored like the test split: (required, optional)
+        name -> file; an optional one is scored only where its file exists."""
+        settings = getattr(config.data, self.name)
+        return dict(settings.eval_sets), dict(settings.optional_eval_sets)
 
     # -- prompting ------------------------------------------------------------------------------
     @abstractmethod
@@ -72,16 +126,62 @@ class Task(ABC):
 
     # -- reading outputs ------------------------------------------------------------------------
     @abstractmethod
-    def parse(self, text: str) -> Parsed:
+    def parse(self, text: str | None) -> Parsed:
         """Read any model output; never raises. Unreadable outputs are `Parsed(empty, failed=True)`."""
+
+    @abstractmethod
+    def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
+        """The structured answer held in a prediction row's `answer_fields`, validated (errors name the file,
+        line and field); `failed` is left False (the row's `parse_failed` flag sets it)."""
+
+    def prediction_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
+        """A prediction row's answer: its structured answer fields when present, else `raw_output` parsed.
+
+        The parser's notes on `raw_output` are kept either way, so a model row reports what its text needed.
+        """
+        raw = row.get("raw_output")
+        if raw is not None and not isinstance(raw, str):
+            raise InputError(path, f"expected a string or null, got {type(raw).__name__}", line, "raw_output")
+        if any(row.get(name) is not None for name in self.answer_fields):
+            answer = self.answer_from_row(row, path=path, line=line)
+            failed = row.get("parse_failed", False)
+            if not isinstance(failed, bool):
+                raise InputError(path, f"expected true or false, got {failed!r}", line, "parse_failed")
+            notes = self.parse(raw).notes if raw is not None else Counter()
+            return Parsed(answer.value, failed, notes + answer.notes)
+        if "raw_output" not in row:
+            raise InputError(path, f"a prediction row needs {' or '.join(map(repr, self.answer_fields))} or "
+                                   "'raw_output'", line)
+        return self.parse(raw)
+
+    def join_predictions(self, records: list[dict], rows: list[tuple[int | None, dict]], *,
+                         path: str | Path | None = None) -> list[Parsed | None]:
+        """Prediction rows joined to `records` on `id` (or, in a row without one, on the task's `text_key`):
+        one answer per record, None where no row names it. A row naming no record, or a second row for a
+        record, is an error naming the file and line."""
+        by_id = {str(record["id"]): index for index, record in enumerate(records)}
+        by_text = {record[self.text_key]: index for index, record in enumerate(records)} if self.text_key else {}
+        joined: list[Parsed | None] = [None] * len(records)
+        for line, row in rows:
+            row_id = row.get("id")
+            if isinstance(row_id, (str, int)) and not isinstance(row_id, bool):
+                index, key = by_id.get(str(row_id)), "id"
+            elif self.text_key and isinstance(row.get(self.text_key), str):
+                index, key = by_text.get(row[self.text_key]), self.text_key
+            else:
+                keys = "'id'" + (f" or '{self.text_key}'" if self.text_key else "")
+                raise InputError(path, f"a prediction row needs {keys} to join it to the gold", line)
+            if index is None:
+                raise InputError(path, "prediction has no matching gold record", line, key)
+            if joined[index] is not None:
+                raise InputError(path, f"second prediction for record '{records[index]['id']}'", line, key)
+            joined[index] = self.prediction_from_row(row, path=path, line=line)
+        return joined
 
     # -- RL -------------------------------------------------------------------------------------
     @abstractmethod
     def reward_columns(self, record: dict) -> dict:
         """Dataset columns that carry this record's gold to the reward functions (one row per sample)."""
-
-    default_reward_weights: dict[str, float]
-    """Reward components of the task and their default weights."""
 
     def reward_weights(self, config: Config) -> dict[str, float]:
         """The task's defaults overridden by `grpo.rewards.<task>`; an unknown component is an error."""
@@ -106,11 +206,16 @@ class Task(ABC):
 
     @abstractmethod
     def prediction_row(self, record: dict, raw_output: str | None, parsed: Parsed) -> dict:
-        """One predictions-JSONL row for a record."""
+        """One predictions-JSONL row: `id`, the input text, `raw_output`, the answer fields, `parse_failed`."""
 
     @abstractmethod
-    def score(self, records: list[dict], rows: list[dict], config: Config) -> tuple[dict, list[dict]]:
-        """Metrics JSON (with its `stamp`) and per-document rows for prediction rows against gold."""
+    def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
+        """The report (`stamp`, `metrics`, `documents`, `parse_failures`, ...) and per-document count rows of
+        predictions aligned with `records`; None is a record without a prediction (scored as empty)."""
+
+    @abstractmethod
+    def report_table(self, report: dict) -> str:
+        """The report as a short plain-text table (what `sciextract score` prints)."""
 
     def oracle_samples(self, config: Config) -> int:
         """K sampled outputs per record for an oracle Best@K report; 0 (the default) draws none."""
@@ -119,7 +224,3 @@ class Task(ABC):
     def score_samples(self, records: list[dict], samples: list[list[str]]) -> dict:
         """Oracle report entries from K sampled outputs per record (tasks with `oracle_samples` > 0)."""
         raise NotImplementedError(f"task '{self.name}' defines no Best@K oracle")
-
-    @abstractmethod
-    def headline_metric(self) -> str:
-        """Dotted path in the metrics JSON of the number a sweep maximises and the leaderboard sorts by."""

@@ -21,6 +21,7 @@ from sciextract.generate import vllm_available
 from sciextract.modeling import MERGED_FROM_FILE, load_policy, lora_config, resolve_base
 from sciextract.tasks.base import RewardFunction, Task, completion_text
 from sciextract.tracking import inputs_hash
+from sciextract.train.rewards import weighted_totals
 from sciextract.train.common import (
     StepMetricsCallback,
     checkpoint_dir,
@@ -102,8 +103,7 @@ class RewardRecorder:
 
     def batch_stats(self, completions: list) -> OutputStats:
         """Stats of the batch whose component rewards were just recorded (None rewards count as 0)."""
-        totals = [sum(weight * (value or 0.0) for weight, value in zip(self.weights, per_completion, strict=True))
-                  for per_completion in zip(*self._batch_rewards, strict=True)]
+        totals = weighted_totals(self.weights, self._batch_rewards)
         return output_stats([completion_text(c) for c in completions], totals, self.num_generations)
 
 

@@ -15,16 +15,14 @@ the model reads text only. What is left of an article's concerns after that is i
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sciextract.data.splits import normalize_for_split
 from sciextract.errors import InputError
 from sciextract.io import read_records
+from sciextract.splits import normalize_for_split
 
 CATEGORIES = ("design_flaw", "statistical_methodology", "missing_experiment", "prior_art_novelty", "writing_clarity",
               "reagent_method_specificity", "interpretation", "other")
@@ -314,134 +312,3 @@ def with_paper_text(article: dict, tokenizer, budget: int) -> dict:
     paper = cut_paper(article, tokenizer, budget)
     fields = {key: value for key, value in article.items() if key != "sections"}
     return {**fields, "paper_text": paper.text, "paper_tokens": paper.tokens, "paper_cut": paper.cut}
-
-
-# -- lenient reading of model output --------------------------------------------------------------
-
-PARSE_NOTES = ("missing_open_bracket", "truncated", "plain_strings", "unknown_category", "unknown_severity",
-               "invalid_items")
-"""What the parser repaired or dropped in one output, counted per output and summed in the metrics."""
-
-
-@dataclass
-class ConcernParse:
-    concerns: list[dict]
-    failed: bool
-    notes: Counter = field(default_factory=Counter)
-
-
-def _label(value: Any, allowed: tuple[str, ...]) -> str | None:
-    if not isinstance(value, str):
-        return None
-    label = re.sub(r"[\s\-]+", "_", value.strip().lower())
-    return label if label in allowed else None
-
-
-def coerce_concerns(items: list, notes: Counter | None = None) -> tuple[list[dict], Counter]:
-    """Decoded JSON items as canonical concerns, tolerating what models get wrong, each repair counted.
-
-    An object needs a non-empty `text` (or `concern_text`); an unknown or missing category becomes `other`,
-    an unknown or missing severity `minor` (see FALLBACK_SEVERITY). A plain string is a concern of category
-    `other` and severity `minor`. Anything else is dropped and counted as `invalid_items`.
-    """
-    notes = Counter() if notes is None else notes
-    concerns = []
-    for item in items:
-        if isinstance(item, str) and item.strip():
-            notes["plain_strings"] += 1
-            concerns.append({"text": item.strip(), "category": PLAIN_STRING_CATEGORY, "severity": FALLBACK_SEVERITY})
-            continue
-        text = item.get("text", item.get("concern_text")) if isinstance(item, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            notes["invalid_items"] += 1
-            continue
-        category = _label(item.get("category"), CATEGORIES)
-        if category is None:
-            notes["unknown_category"] += 1
-        severity = _label(item.get("severity"), SEVERITIES)
-        if severity is None:
-            notes["unknown_severity"] += 1
-        concerns.append({"text": text.strip(), "category": category or "other", "severity": severity or FALLBACK_SEVERITY})
-    return concerns, notes
-
-
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
-_FENCED = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
-_OPEN_FENCE = re.compile(r"^```[A-Za-z]*\s*")
-_ITEM_START = re.compile(r"[\[{]")
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
-
-
-def _read_items(text: str, pos: int) -> tuple[list, bool, bool]:
-    """Decode array items from `pos` (just past `[`, or where the `[` should have been).
-
-    Returns (items, closed, truncated): `closed` when a `]` ended the array; `truncated` when the text ran
-    out, or an item stopped decoding, before that (the complete items before it are kept).
-    """
-    decoder = json.JSONDecoder()
-    items: list = []
-    while True:
-        pos = _skip_space(text, pos)
-        if pos >= len(text):
-            return items, False, True
-        if text[pos] == "]":
-            return items, True, False
-        try:
-            value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
-            return items, False, True
-        items.append(value)
-        pos = _skip_space(text, pos)
-        if pos < len(text) and text[pos] == ",":
-            pos += 1
-        elif pos < len(text) and text[pos] == "]":
-            return items, True, False
-        elif pos < len(text) and text[pos] not in "{\"":
-            return items, False, False  # prose after the last item: the array ends there
-
-
-def parse_concerns(text: str | None) -> ConcernParse:
-    """Read concerns from any model output; never raises.
-
-    Drops `<think>` blocks and code fences, then reads the first JSON array of concern objects, recovering:
-    an array whose leading `[` is missing, `{"concerns": [...]}`, plain string arrays, truncated output
-    (the complete items are kept), unknown categories and severities (see `coerce_concerns`). An explicit
-    `[]` is a valid empty answer; output with no readable concern is a parse failure.
-    """
-    if not text:
-        return ConcernParse([], failed=True)
-    text = _THINK_BLOCK.sub("", text).split("<think>")[0]
-    fenced = _FENCED.search(text)
-    text = (fenced.group(1) if fenced else _OPEN_FENCE.sub("", text.strip())).strip()
-    # A string array missing its `[` can only be told from prose when the output starts with the string.
-    starts = ([0] if text.startswith('"') else []) + [match.start() for match in _ITEM_START.finditer(text)]
-    for start in starts:
-        notes: Counter = Counter()
-        if text[start] == "[":
-            items, closed, truncated = _read_items(text, start + 1)
-        else:
-            if text[start] == "{":
-                try:
-                    value, _ = json.JSONDecoder().raw_decode(text, start)
-                except json.JSONDecodeError:
-                    value = None
-                if isinstance(value, dict) and isinstance(value.get("concerns"), list):
-                    concerns, notes = coerce_concerns(value["concerns"])
-                    return ConcernParse(concerns, failed=not concerns and bool(value["concerns"]), notes=notes)
-            items, closed, truncated = _read_items(text, start)
-            notes["missing_open_bracket"] += 1
-        concerns, notes = coerce_concerns(items, notes)
-        if concerns or (closed and not items):
-            notes["truncated"] += truncated
-            return ConcernParse(concerns, failed=False, notes=+notes)
-    return ConcernParse([], failed=True)
-
-
-def render_concerns(concerns: list[dict]) -> str:
-    """The JSON the model is taught to emit (the SFT target)."""
-    return json.dumps([target_concern(c) for c in concerns], ensure_ascii=False)

@@ -22,7 +22,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from sciextract.data.gazetteer import FUNDERS
+from sciextract.tasks.funding.gazetteer import FUNDERS
 
 _TAG = re.compile(r"<sup>[^<>]{0,4}</sup>|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>")
 _LATEX_COMMAND = re.compile(

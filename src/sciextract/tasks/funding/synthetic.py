@@ -1,6 +1,6 @@
 """Synthetic funding statements with exact gold, for training and stress-testing funding extractors.
 
-`generate_funding_records(n, seed)` returns canonical records (`sciextract.data.funding`) with ids
+`generate_funding_records(n, seed)` returns canonical records (`sciextract.tasks.funding.data`) with ids
 `syn-000000`, ... Record `i` depends only on `(seed, i)`, so a longer run extends a shorter one.
 
 Funders (real statements name many funders that no list holds, with ids in their own formats):
@@ -16,7 +16,7 @@ Funders (real statements name many funders that no list holds, with ids in their
   (`COMPOSED_ACRONYM_FRACTION`), some have schemes, and `COMPOSED_IDLESS_FRACTION` (0.3) have no id.
   Their ids come from free-form shapes with the funder's own letter codes fixed per funder
   ("2019-AB-117", "4412", "KJ2020A0123", "RFF/2020/045", "17/0234", "30/1999-EXT", ...).
-- The rest come from the gazetteer (`sciextract.data.gazetteer`), as official name, variant or
+- The rest come from the gazetteer (`sciextract.tasks.funding.gazetteer`), as official name, variant or
   acronym, mostly from the first funder's country. Their ids follow the funder's own formats, except
   `OFF_PATTERN_ID_FRACTION` (0.12) of awards, which carry an internal reference in a free-form shape.
 - Distractor sentences also name composed institutions in roles that are not funding (affiliations,
@@ -42,7 +42,7 @@ Gold conventions (what an extractor is expected to return):
 - Funders come in order of first mention, awards in the order written. A statement saying there was
   no funding has gold `[]`.
 
-Noise (on a fraction `noise_fraction` of records; the functions live in `sciextract.data.noise`):
+Noise (on a fraction `noise_fraction` of records; the functions live in `sciextract.tasks.funding.noise`):
 
 - A statement is rendered from segments flagged gold or plain, and the gold is read back from the
   segments after noise, so gold and text agree by construction.
@@ -61,8 +61,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sciextract.data.gazetteer import FUNDERS, Funder, generate_award_id
-from sciextract.data.noise import Segment, add_noise
+from sciextract.tasks.funding.gazetteer import FUNDERS, Funder, generate_award_id
+from sciextract.tasks.funding.noise import Segment, add_noise
 
 NOISE_FRACTION = 0.5
 NEGATIVE_FRACTION = 0.10

@@ -1,8 +1,8 @@
 """Review task: a biomedical article -> the concerns a peer reviewer would raise, as a JSON array.
 
-Data (loaders, filters, the token-budget cut, the output parser) live in `sciextract.data.review`,
-postprocessing and scoring glue in `sciextract.review_tools`, the semantic matcher in
-`sciextract.scoring.semantic`.
+Data (loaders, filters, the token-budget cut, the output parser) live in `sciextract.tasks.review.data`,
+postprocessing and scoring glue in `sciextract.tasks.review.postprocess`, the semantic matcher in
+`sciextract.tasks.review.score`.
 
 Three calls of the task contract get no config: reading an evaluation file (which needs the token budget),
 the count-calibration baseline (its size) and the GRPO reward (the evaluator's settings). They read
@@ -19,18 +19,28 @@ from pathlib import Path
 from typing import Any
 
 from sciextract import paths
-from sciextract.config import Config, ReviewEvalSettings
-from sciextract.data.review import (DEMO_CORPUS, TrainingFilter, article_key, drop_duplicate_articles, load_gold_articles,
-                                    load_review_records, parse_concerns, render_concerns, scorable_articles, with_paper_text)
-from sciextract.data.splits import assign_splits, cross_split_overlap
+from sciextract.config import Config
 from sciextract.errors import InputError
 from sciextract.io import sha256_json, write_jsonl
 from sciextract.modeling import load_tokenizer, resolve_base
-from sciextract.review_tools import (Prediction, article_predictions, concern_texts, embed_evaluation, evaluation_stamp,
-                                     postprocess, predictions_by_id, score_articles)
-from sciextract.scoring.fbeta import prf
-from sciextract.scoring.semantic import embed_texts, load_encoder, match_concerns
-from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task, completion_text
+from sciextract.splits import assign_splits, cross_split_overlap
+from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
+from sciextract.tasks.review.board import BOARD
+from sciextract.tasks.review.data import (
+    DEMO_CORPUS,
+    TrainingFilter,
+    article_key,
+    drop_duplicate_articles,
+    load_gold_articles,
+    load_review_records,
+    scorable_articles,
+    with_paper_text,
+)
+from sciextract.tasks.review.encoder import load_encoder
+from sciextract.tasks.review.parse import coerce_concerns, parse_concerns, render_concerns
+from sciextract.tasks.review.postprocess import concern_texts
+from sciextract.tasks.review.rewards import DEFAULT_REWARD_WEIGHTS, semantic_f1_reward, unreadable_penalty
+from sciextract.tasks.review.score import article_predictions, embed_evaluation, evaluation_stamp, score_articles
 
 SYSTEM_PROMPT = (
     "You are an expert peer reviewer for biomedical research papers published in high-impact journals. Identify "
@@ -49,10 +59,6 @@ USER_PREFIX = (
     "writing_clarity, reagent_method_specificity, interpretation, other.\n"
     "Allowed severity values: major, minor, optional.\n\n"
 )
-
-DEFAULT_REWARD_WEIGHTS = {"semantic_f1": 1.0, "unreadable_penalty": 0.5}
-"""`semantic_f1`: the evaluator's F1 of one output against its article's human concerns (0 if unreadable);
-`unreadable_penalty`: -1 for output the parser cannot read, else 0."""
 
 GENERIC_CONCERNS = (
     ("The sample size is small and no power calculation is reported, so the study may be underpowered for the "
@@ -118,33 +124,10 @@ def paper_tokenizer() -> tuple[Any, str]:
     return _tokenizer(base), base
 
 
-def _semantic_f1_reward(settings: ReviewEvalSettings) -> RewardFunction:
-    def semantic_f1(prompts: list, completions: list, gold_concerns: list[str], **_: Any) -> list[float]:
-        """The evaluator's F1 per completion: same encoder, threshold, dedup and cap; unreadable output scores 0."""
-        parses = [parse_concerns(completion_text(c)) for c in completions]
-        golds = [json.loads(gold) for gold in gold_concerns]
-        encoder = load_encoder(settings.encoder, settings.encoder_revision)  # cached: loaded once per process
-        table = embed_texts(encoder, [text for parse in parses for text in concern_texts(parse.concerns)]
-                            + [text for gold in golds for text in concern_texts(gold)], settings.encode_batch_size)
-        rewards = []
-        for parse, gold in zip(parses, golds, strict=True):
-            if parse.failed:
-                rewards.append(0.0)
-                continue
-            final = postprocess(parse.concerns, settings, table).concerns
-            match = match_concerns(table.lookup(concern_texts(final)), table.lookup(concern_texts(gold)), settings.threshold)
-            rewards.append(prf(len(match.pairs), len(gold), len(final))["f1"])
-        return rewards
-
-    return semantic_f1
-
-
-def unreadable_penalty(prompts: list, completions: list, **_: Any) -> list[float]:
-    return [-1.0 if parse_concerns(completion_text(c)).failed else 0.0 for c in completions]
-
-
 class ReviewTask(Task):
     name = "review"
+    board = BOARD
+    answer_fields = ("predicted_concerns",)
     default_reward_weights = DEFAULT_REWARD_WEIGHTS
 
     # -- data -----------------------------------------------------------------------------------
@@ -208,9 +191,6 @@ class ReviewTask(Task):
         tokenizer, _ = paper_tokenizer()
         return [with_paper_text(article, tokenizer, budget) for article in load_gold_articles(path)]
 
-    def eval_files(self, config: Config) -> dict[str, str]:
-        return dict(config.data.review.eval_sets)
-
     # -- prompting ------------------------------------------------------------------------------
     def prompt(self, record: dict) -> Messages:
         return [{"role": "system", "content": SYSTEM_PROMPT},
@@ -219,9 +199,16 @@ class ReviewTask(Task):
     def target(self, record: dict) -> str:
         return render_concerns(record["concerns"])
 
-    def parse(self, text: str) -> Parsed:
-        parsed = parse_concerns(text)
-        return Parsed(parsed.concerns, failed=parsed.failed)
+    def parse(self, text: str | None) -> Parsed:
+        return parse_concerns(text)
+
+    def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
+        """`predicted_concerns` read leniently, like model output: what had to be repaired is counted."""
+        value = row["predicted_concerns"]
+        if not isinstance(value, list):
+            raise InputError(path, f"expected an array of concerns, got {type(value).__name__}", line, "predicted_concerns")
+        concerns, notes = coerce_concerns(value)
+        return Parsed(concerns, failed=False, notes=notes)
 
     # -- RL -------------------------------------------------------------------------------------
     def reward_columns(self, record: dict) -> dict:
@@ -229,7 +216,7 @@ class ReviewTask(Task):
 
     def reward_functions(self, config: Config) -> tuple[list[RewardFunction], list[float]]:
         weights = self.reward_weights(config)
-        functions = {"semantic_f1": _semantic_f1_reward(config.evaluate.review), "unreadable_penalty": unreadable_penalty}
+        functions = {"semantic_f1": semantic_f1_reward(config.evaluate.review), "unreadable_penalty": unreadable_penalty}
         return [functions[name] for name in weights], list(weights.values())
 
     # -- evaluation -----------------------------------------------------------------------------
@@ -242,16 +229,15 @@ class ReviewTask(Task):
         return {"id": record["id"], "source": record["source"], "raw_output": raw_output,
                 "predicted_concerns": parsed.value, "parse_failed": parsed.failed}
 
-    def score(self, records: list[dict], rows: list[dict], config: Config) -> tuple[dict, list[dict]]:
+    def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
         """Semantic P/R/F1 with breakdowns, the count-calibration baseline on the same articles, and the stamp."""
         settings = config.evaluate.review
         generic = count_baseline_concerns(settings.baseline_concerns)
-        predictions = predictions_by_id(records, rows)
         encoder = load_encoder(settings.encoder, settings.encoder_revision)
-        table = embed_evaluation(encoder, records, predictions.values(), settings, extra=concern_texts(generic))
+        table = embed_evaluation(encoder, records, predictions, settings, extra=concern_texts(generic))
         metrics, documents = score_articles(article_predictions(records, predictions, settings, table), table,
                                             settings.threshold)
-        generic_predictions = {record["id"]: Prediction(generic, failed=False) for record in records}
+        generic_predictions = [Parsed(generic, failed=False) for _ in records]
         baseline, _ = score_articles(article_predictions(records, generic_predictions, settings, table), table,
                                      settings.threshold)
         metrics["count_baseline"] = {"concerns_per_article": len(generic),
@@ -259,11 +245,23 @@ class ReviewTask(Task):
                                                                        "minor_recall")}}
         data_hash = sha256_json([[r["id"], r["concerns"], r["paper_text"]] for r in records])[:16]
         stamp = {**evaluation_stamp(encoder, settings, data_hash), "baseline_concerns": len(generic),
-                 "documents_without_prediction": sum(r["id"] not in predictions for r in records)}
+                 "documents_without_prediction": sum(p is None for p in predictions)}
         failures = sum(document["parse_failed"] for document in documents)
         return {"stamp": stamp, "metrics": metrics, "parse_failures": failures,
                 "parse_failure_rate": failures / len(documents) if documents else 0.0,
                 "documents": len(documents)}, documents
 
-    def headline_metric(self) -> str:
-        return "metrics.f1"
+    def report_table(self, report: dict) -> str:
+        m = report["metrics"]
+        lines = [f"{'':<22}{'P':>8}{'R':>8}{'F1':>8}{'gold':>8}{'pred':>8}{'match':>8}",
+                 f"{'concerns':<22}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['gold']:>8}{m['pred']:>8}"
+                 f"{m['matched']:>8}",
+                 f"major-concern recall {m['major_recall']:.4f}, {m['mean_concerns_per_article']:.1f} concerns per article",
+                 f"count baseline ({m['count_baseline']['concerns_per_article']} generic concerns): "
+                 f"F1 {m['count_baseline']['f1']:.4f}",
+                 f"documents {report['documents']}, parse failures {report['parse_failures']} "
+                 f"({report['parse_failure_rate']:.2%}), encoder {report['stamp']['encoder']}"]
+        return "\n".join(lines)
+
+
+TASK = ReviewTask

@@ -14,9 +14,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from sciextract.data.splits import normalize_for_split
 from sciextract.errors import InputError
 from sciextract.io import read_records
+from sciextract.splits import normalize_for_split
 
 ENTITY_TYPES = ("Dataset", "Method", "Task")
 RELATION_TYPES = ("Part-Of", "SubClass-Of", "SubTask-Of", "Benchmark-For", "Trained-With", "Evaluated-With",

@@ -19,73 +19,20 @@ Levels a variant does not ask for are null: NER under `re`/`re_plus`, REL and RE
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sciextract.data.scier import RELATION_TYPES, split_typed_argument
-from sciextract.scoring.fbeta import prf
-from sciextract.scoring.funding_eval import Counts
+from sciextract.scoring.fbeta import Counts
+from sciextract.tasks.sciie.board import LEVELS
+from sciextract.tasks.sciie.data import RELATION_TYPES, split_typed_argument
+from sciextract.tasks.sciie.parse import clean
 
 METHOD = "exact-match-micro"
-LEVELS = ("ner", "rel", "rel_plus")
 VARIANT_LEVELS = {"ner": ("ner",), "re": ("rel", "rel_plus"), "re_plus": ("rel", "rel_plus"),
                   "end2end": ("ner", "rel", "rel_plus")}
 HEADLINE_LEVEL = {"ner": "ner", "re": "rel", "re_plus": "rel_plus", "end2end": "rel_plus"}
 """End to end, REL+ is the strictest full measure: both entities found and typed, and the relation right."""
 ENTITIES_ARE_INPUT = ("re", "re_plus")
-
-
-_ANSWER_BLOCK = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL)
-_REASONING_BLOCKS = re.compile(r"<(think|reasoning)>.*?</\1>", re.DOTALL)
-_OBJECT_START = re.compile(r"\{")
-
-
-def clean(text: str) -> str:
-    return " ".join(text.split())
-
-
-def coerce_answer(value: Any) -> dict | None:
-    """`{"ner": [[text, type]], "rel": [[subject, relation, object]]}` with lists of strings, or None.
-
-    A missing key is an empty list (a variant asks for one of them only); any other shape is unreadable.
-    Labels are not checked here: an unknown type or relation is a wrong prediction, scored as such.
-    """
-    if not isinstance(value, dict) or not ({"ner", "rel"} & set(value)):
-        return None
-    answer = {}
-    for key, size in (("ner", 2), ("rel", 3)):
-        items = value.get(key, [])
-        if not isinstance(items, list) or not all(
-                isinstance(item, list) and len(item) == size and all(isinstance(s, str) for s in item) for item in items):
-            return None
-        answer[key] = [list(item) for item in items]
-    return answer
-
-
-def read_answer(text: str | None) -> dict | None:
-    """The answer in any model output, or None when unreadable; never raises.
-
-    Reads the `<answer>` block when there is one (an unterminated block runs to the end), else the text
-    without its `<think>`/`<reasoning>` blocks, and decodes the first JSON object there that has the answer's
-    shape (`coerce_answer`); code fences and prose around it do not matter.
-    """
-    if not text:
-        return None
-    block = _ANSWER_BLOCK.search(text)
-    body = block.group(1) if block else _REASONING_BLOCKS.sub("", text)
-    decoder = json.JSONDecoder()
-    for match in _OBJECT_START.finditer(body):
-        try:
-            value, _ = decoder.raw_decode(body, match.start())
-        except json.JSONDecodeError:
-            continue
-        answer = coerce_answer(value)
-        if answer is not None:
-            return answer
-    return None
 
 
 @dataclass(frozen=True)
@@ -143,8 +90,7 @@ def per_relation_counts(gold: Items, pred: Items) -> dict[str, Counts]:
 
 
 def sentence_f1(gold: Items, pred: Items, level: str) -> float:
-    counts = level_counts(gold, pred, level)
-    return prf(counts.matched, counts.gold, counts.pred)["f1"]
+    return level_counts(gold, pred, level).scores()["f1"]
 
 
 def _variant_of(records: Sequence[dict]) -> str:
@@ -173,11 +119,8 @@ def aggregate(records: Sequence[dict], predictions: Sequence[Items], failed: Seq
                      **{level: counts[level].as_dict() if level in counts else None for level in LEVELS},
                      "parse_failed": parse_failed})
 
-    def scores(counts: Counts) -> dict:
-        return {**prf(counts.matched, counts.gold, counts.pred), **counts.as_dict()}
-
-    metrics: dict = {level: scores(totals[level]) if level in levels else None for level in LEVELS}
-    metrics["per_relation"] = {r: scores(c) for r, c in per_relation.items()} if "rel" in levels else None
+    metrics: dict = {level: totals[level].scores() if level in levels else None for level in LEVELS}
+    metrics["per_relation"] = {r: c.scores() for r, c in per_relation.items()} if "rel" in levels else None
     metrics["headline"] = {"level": HEADLINE_LEVEL[variant], **metrics[HEADLINE_LEVEL[variant]]}
     failures = sum(failed)
     return {"metrics": metrics, "parse_failures": failures,

@@ -22,30 +22,27 @@ import os
 import socket
 import tempfile
 import time
-import warnings
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import mlflow
 import optuna
-from optuna.storages import BaseStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
-from optuna.storages._heartbeat import BaseHeartbeat
-from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalStorage
 from optuna.study import MaxTrialsCallback
 from optuna.trial import FrozenTrial, TrialState
 
 from sciextract import paths
-from sciextract.config import Config, SweepSettings, best_params_path, with_overrides
+from sciextract.config import Config, SweepSettings, best_params_path, dotted_get, with_overrides
 from sciextract.errors import InputError
-from sciextract.io import atomic_path, write_json
-from sciextract.stages import make_predictor
+from sciextract.io import write_json
+from sciextract.predict import make_predictor, prediction_rows, score_rows
+from sciextract.sweep.report import write_plots, write_trials_csv
+from sciextract.sweep.storage import RequeueStaleTrial, open_storage, retried_from
 from sciextract.tasks import task_names
 from sciextract.tasks.base import Parsed, Task
 from sciextract.tracking import flatten, inputs_hash, stage_run, tracking_uri
 from sciextract.train.grpo import run_grpo
+from sciextract.train.rewards import reward_components, weighted_totals
 from sciextract.train.sft import run_sft
 
 log = logging.getLogger(__name__)
@@ -57,7 +54,6 @@ RUN_CONTROL_FIELDS = ("sweep.n_trials", "sweep.storage", "sweep.heartbeat_interv
 """Fields that say where, how long and on how many cores the study runs, not what a trial computes: not part
 of the study name (workers with different thread counts join one study)."""
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
-HEARTBEAT_ATTR = "sciextract:heartbeat"
 
 
 def searched_overrides(values: dict[str, Any], settings: SweepSettings) -> dict[str, Any]:
@@ -80,89 +76,6 @@ def budget_overrides(settings: SweepSettings) -> dict[str, Any]:
     }
 
 
-class HeartbeatJournalStorage(JournalStorage, BaseHeartbeat):
-    """JournalStorage with Optuna's heartbeat protocol, which optuna 5.0 implements only in RDBStorage.
-
-    Optuna drives it as it drives RDBStorage: `_run_trial` runs a HeartbeatThread that calls
-    `record_heartbeat` every interval and, before each new trial, `fail_stale_trials` fails the trials
-    `_get_stale_trial_ids` returns and passes each to the stale-trial callback. A heartbeat is a trial
-    system attribute holding the time, an ordinary journal operation, so the file stays readable by a
-    stock JournalStorage (optuna-dashboard).
-    """
-
-    def __init__(self, backend: JournalFileBackend, *, heartbeat_interval: int, grace_period: int,
-                 stale_trial_callback: Callable[[optuna.Study, FrozenTrial], None]) -> None:
-        super().__init__(backend)
-        self._heartbeat_interval = heartbeat_interval
-        self._grace_period = grace_period
-        self._stale_trial_callback = stale_trial_callback
-
-    def record_heartbeat(self, trial_id: int) -> None:
-        self.set_trial_system_attr(trial_id, HEARTBEAT_ATTR, time.time())
-
-    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
-        """Running trials silent for longer than the grace period. The last sign of life is the later of the
-        last heartbeat and the start, because a retried trial inherits its dead predecessor's attributes."""
-        now = time.time()
-        return [trial._trial_id for trial in self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,))
-                if now - max(trial.system_attrs.get(HEARTBEAT_ATTR, 0.0), trial.datetime_start.timestamp())
-                > self._grace_period]
-
-    def get_heartbeat_interval(self) -> int:
-        return self._heartbeat_interval
-
-    def get_heartbeat_stale_trial_callback(self) -> Callable[[optuna.Study, FrozenTrial], None]:
-        return self._stale_trial_callback
-
-
-class RequeueStaleTrial:
-    """For a trial whose worker died: queue its values again (Optuna's RetryHeartbeatStaleTrialCallback) and
-    end the MLflow runs the dead process left RUNNING (the trial's and its sweep run) as KILLED."""
-
-    def __init__(self, max_retries: int, mlflow_tracking_uri: str) -> None:
-        self._retry = RetryHeartbeatStaleTrialCallback(max_retry=max_retries)
-        self._tracking_uri = mlflow_tracking_uri
-
-    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        log.warning("trial %d of %s sent no heartbeat for the grace period: marked FAIL; its values are queued "
-                    "again unless they already had their retries", trial.number, study.study_name)
-        self._retry(study, trial)
-        run_id = trial.user_attrs.get("mlflow_run_id")
-        if run_id is None:  # the worker died before the trial's run started
-            return
-        client = mlflow.MlflowClient(self._tracking_uri)
-        trial_run = client.get_run(run_id)
-        for run in (trial_run, client.get_run(trial_run.data.tags["mlflow.parentRunId"])):
-            if run.info.status == "RUNNING":
-                client.set_terminated(run.info.run_id, "KILLED")
-
-
-def retried_from(trial: FrozenTrial) -> int | None:
-    """The dead trial whose values this trial runs again, as RetryHeartbeatStaleTrialCallback recorded it; the
-    accessor's ExperimentalWarning is silenced, as Optuna silences its own around `fail_stale_trials`."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return RetryHeartbeatStaleTrialCallback.retried_trial_number(trial)
-
-
-def open_storage(settings: SweepSettings, on_stale_trial: Callable[[optuna.Study, FrozenTrial], None]) -> BaseStorage:
-    """An RDB storage for a SQLAlchemy URL, else a journal file; both with heartbeats."""
-    if "://" in settings.storage:
-        if urlsplit(settings.storage).password:
-            raise InputError("params.yaml", "the storage URL holds a password, which would land in git and in "
-                             "MLflow; leave it out and let the driver read it (PostgreSQL: PGPASSWORD or ~/.pgpass)",
-                             field="sweep.storage")
-        return RDBStorage(settings.storage, heartbeat_interval=settings.heartbeat_interval,
-                          grace_period=settings.grace_period, heartbeat_stale_trial_callback=on_stale_trial)
-    path = Path(settings.storage)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # O_EXCL lock file: exclusive across processes on one machine (and NFSv3+); it is the same `.lock`
-    # file name that optuna-dashboard's symlink lock uses, so the two exclude each other too.
-    backend = JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path)))
-    return HeartbeatJournalStorage(backend, heartbeat_interval=settings.heartbeat_interval,
-                                   grace_period=settings.grace_period, stale_trial_callback=on_stale_trial)
-
-
 def study_name(task: Task, config: Config) -> str:
     """`<prefix>-<task>-<hash>` of the fields and data a trial's result depends on.
 
@@ -181,9 +94,10 @@ def study_name(task: Task, config: Config) -> str:
 
 def metric_at(report: dict, path: str) -> float:
     """The number at a dotted path of a metrics report; an error listing the numbers there otherwise."""
-    node: Any = report
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
+    try:
+        node = dotted_get(report, path)
+    except KeyError:
+        node = None
     if isinstance(node, bool) or not isinstance(node, (int, float)):
         numbers = sorted(key for key, value in flatten(report).items()
                          if isinstance(value, (int, float)) and not isinstance(value, bool))
@@ -193,18 +107,9 @@ def metric_at(report: dict, path: str) -> float:
 
 
 def mean_reward(task: Task, config: Config, records: list[dict], outputs: list[str | None]) -> float:
-    """Mean weighted task reward of the outputs, computed as TRL does: every reward function called on the
-    batch with conversational completions and the gold columns of `task.rl_example`, a None reward counting 0."""
-    functions, weights = task.reward_functions(config)
-    examples = [task.rl_example(record) for record in records]
-    prompts = [example["prompt"] for example in examples]
-    columns = {key: [example[key] for example in examples] for key in examples[0] if key != "prompt"}
-    completions = [[{"role": "assistant", "content": text or ""}] for text in outputs]
-    totals = [0.0] * len(records)
-    for function, weight in zip(functions, weights, strict=True):
-        for index, reward in enumerate(function(prompts=prompts, completions=completions, **columns)):
-            if reward is not None:
-                totals[index] += weight * reward
+    """Mean weighted task reward of the outputs: what GRPO maximises, computed as GRPO computes it."""
+    components, weights = reward_components(task, config, records, outputs)
+    totals = weighted_totals(weights, list(components.values()))
     return sum(totals) / len(totals)
 
 
@@ -334,8 +239,7 @@ class Sweep:
     def objective_value(self, config: Config, records: list[dict], predictions: list[tuple[str | None, Parsed]]) -> float:
         if self.settings.objective == "reward":
             return mean_reward(self.task, config, records, [raw for raw, _ in predictions])
-        rows = [self.task.prediction_row(record, raw, parsed) for record, (raw, parsed) in zip(records, predictions, strict=True)]
-        report, _ = self.task.score(records, rows, config)
+        report, _ = score_rows(self.task, config, records, prediction_rows(self.task, records, predictions))
         return metric_at(report, self.settings.objective)
 
     def write_reports(self) -> None:
@@ -369,46 +273,6 @@ class Sweep:
                  self.settings.objective, best.value, best.params)
 
 
-def write_trials_csv(study: optuna.Study, path: Path) -> None:
-    import pandas as pd
-
-    frame = study.trials_dataframe(attrs=("number", "state", "value", "params", "intermediate_values", "user_attrs",
-                                          "datetime_start", "datetime_complete", "duration"))
-    frame["duration"] = frame["duration"].dt.total_seconds()
-    frame = frame.rename(columns={"duration": "duration_seconds"})
-    frame["retried_from"] = pd.array([retried_from(trial) for trial in study.get_trials(deepcopy=False)], dtype="Int64")
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
-
-
-def write_plots(study: optuna.Study, out_dir: Path) -> list[Path]:
-    """Optimization history and parameter importances as PNG. Importances need two complete trials; with
-    fewer, the importances PNG holds a note saying so (and a warning is logged) instead of equal bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from optuna.visualization.matplotlib import plot_optimization_history, plot_param_importances
-
-    history = plot_optimization_history(study).figure
-    complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-    if complete >= 2:
-        importances = plot_param_importances(study).figure
-    else:
-        note = f"Parameter importances need at least 2 complete trials; study {study.study_name} holds {complete}."
-        log.warning("%s param_importances.png holds this note instead", note)
-        importances, axes = plt.subplots(figsize=(7, 2))
-        axes.axis("off")
-        axes.text(0.5, 0.5, note, ha="center", va="center", wrap=True)
-    written = []
-    for figure, name in ((history, "optimization_history.png"), (importances, "param_importances.png")):
-        with atomic_path(out_dir / name) as tmp:
-            figure.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
-        plt.close(figure)
-        written.append(out_dir / name)
-    return written
-
-
 def open_sweep(task: Task, config: Config, *, worker: bool) -> Sweep:
     """Check the inputs and open (or create) the study, before any MLflow run exists.
 
@@ -425,8 +289,7 @@ def open_sweep(task: Task, config: Config, *, worker: bool) -> Sweep:
                          "trials are scored on the rest)")
     eval_records = rl_records[settings.grpo_max_prompt_examples: needed]
     if settings.objective != "reward":  # a wrong metric path fails here, not in every trial
-        unreadable = [task.prediction_row(record, "", task.parse("")) for record in eval_records]
-        metric_at(task.score(eval_records, unreadable, config)[0], settings.objective)
+        metric_at(task.score(eval_records, [task.parse("") for _ in eval_records], config)[0], settings.objective)
     on_stale = RequeueStaleTrial(settings.max_retries, tracking_uri(config.tracking))
     study = optuna.create_study(study_name=study_name(task, config), storage=open_storage(settings, on_stale),
                                 direction=settings.direction, load_if_exists=True,

@@ -21,46 +21,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from sciextract.config import FundingEvalSettings
 from sciextract.scoring.assignment import assign
-from sciextract.scoring.fbeta import fbeta, prf
-from sciextract.scoring.fuzzy import check_mode, name_similarity, similarity_matrix
-from sciextract.scoring.text import normalize_award_id, normalize_text
+from sciextract.scoring.fbeta import Counts
+from sciextract.tasks.funding.board import LEVELS
+from sciextract.tasks.funding.fuzzy import name_similarity, similarity_matrix
+from sciextract.tasks.funding.text import normalize_award_id, normalize_text
 
-LEVELS = ("funder", "award_id", "scheme", "title")
 SOFT_ID_CREDIT = 0.5
 SOFT_ID_MIN_LENGTH = 6
 
 
-@dataclass(frozen=True)
-class EvalSettings:
-    """Similarity mode and the thresholds for funder names and for schemes/titles."""
-
-    mode: str = "balanced"
-    funder_threshold: float = 0.8
-    text_threshold: float = 0.8
-
-    def __post_init__(self) -> None:
-        check_mode(self.mode)
-
-
-DEFAULT_SETTINGS = EvalSettings()
-
-
-@dataclass
-class Counts:
-    """Gold items, predicted items and matches at one level; `matched` is fractional only in the reward."""
-
-    gold: int = 0
-    pred: int = 0
-    matched: float = 0
-
-    def add(self, other: Counts) -> None:
-        self.gold += other.gold
-        self.pred += other.pred
-        self.matched += other.matched
-
-    def as_dict(self) -> dict[str, float]:
-        return {"gold": self.gold, "pred": self.pred, "matched": self.matched}
+DEFAULT_SETTINGS = FundingEvalSettings()
 
 
 @dataclass(frozen=True)
@@ -93,7 +65,7 @@ def _group(awards: list[dict]) -> _Group:
     )
 
 
-def _prepare(funders: list[dict], settings: EvalSettings) -> _Side:
+def prepare_side(funders: list[dict], settings: FundingEvalSettings) -> _Side:
     """Normalize names, merge similar named funders (step 1) and pool the unnamed ones (step 2)."""
     names: list[str] = []
     awards: list[list[dict]] = []
@@ -122,15 +94,15 @@ def _prepare(funders: list[dict], settings: EvalSettings) -> _Side:
     return side
 
 
-_GroupPair = tuple[_Group | None, _Group | None]
+GroupPair = tuple[_Group | None, _Group | None]
 
 
-def _pair_groups(gold: _Side, pred: _Side, settings: EvalSettings) -> tuple[Counts, list[_GroupPair]]:
+def pair_groups(gold: _Side, pred: _Side, settings: FundingEvalSettings) -> tuple[Counts, list[GroupPair]]:
     """Funder-level counts and the (gold, pred) groups whose items are compared; None marks a missing side."""
     matches = assign(similarity_matrix(gold.names, pred.names, settings.mode), settings.funder_threshold)
     matched_gold = {i for i, _, _ in matches}
     matched_pred = {j for _, j, _ in matches}
-    pairs: list[_GroupPair] = [(gold.named[i], pred.named[j]) for i, j, _ in matches]
+    pairs: list[GroupPair] = [(gold.named[i], pred.named[j]) for i, j, _ in matches]
     pairs += [(group, None) for i, group in enumerate(gold.named) if i not in matched_gold]
     pairs += [(None, group) for j, group in enumerate(pred.named) if j not in matched_pred]
     if gold.unnamed is not None or pred.unnamed is not None:
@@ -138,7 +110,7 @@ def _pair_groups(gold: _Side, pred: _Side, settings: EvalSettings) -> tuple[Coun
     return Counts(len(gold.names), len(pred.names), len(matches)), pairs
 
 
-def _matched_ids(gold_ids: tuple[str, ...], pred_ids: tuple[str, ...], soft: bool) -> float:
+def matched_ids(gold_ids: tuple[str, ...], pred_ids: tuple[str, ...], soft: bool) -> float:
     """Exact matches of distinct ids; with `soft`, leftover ids one edit apart (both >= 6 chars) earn 0.5 each."""
     exact = set(gold_ids).intersection(pred_ids)
     if not soft:
@@ -152,23 +124,23 @@ def _matched_ids(gold_ids: tuple[str, ...], pred_ids: tuple[str, ...], soft: boo
     return len(exact) + SOFT_ID_CREDIT * len(assign(one_edit, 1.0))
 
 
-def _count_ids(pairs: list[_GroupPair], soft: bool) -> Counts:
+def count_ids(pairs: list[GroupPair], soft: bool) -> Counts:
     counts = Counts()
     for gold, pred in pairs:
         counts.gold += len(gold.award_ids) if gold is not None else 0
         counts.pred += len(pred.award_ids) if pred is not None else 0
         if gold is not None and pred is not None:
-            counts.matched += _matched_ids(gold.award_ids, pred.award_ids, soft)
+            counts.matched += matched_ids(gold.award_ids, pred.award_ids, soft)
     return counts
 
 
-def _document_ids(side: _Side) -> tuple[str, ...]:
+def document_ids(side: _Side) -> tuple[str, ...]:
     """All distinct ids of one side, whatever funder (or the unnamed pool) they sit under."""
     groups = (*side.named, side.unnamed)
     return _distinct(i for group in groups if group is not None for i in group.award_ids)
 
 
-def _count_texts(pairs: list[_GroupPair], attribute: str, settings: EvalSettings) -> Counts:
+def _count_texts(pairs: list[GroupPair], attribute: str, settings: FundingEvalSettings) -> Counts:
     counts = Counts()
     for gold, pred in pairs:
         gold_texts = getattr(gold, attribute) if gold is not None else ()
@@ -181,12 +153,12 @@ def _count_texts(pairs: list[_GroupPair], attribute: str, settings: EvalSettings
     return counts
 
 
-def score_document(gold: list[dict], pred: list[dict], settings: EvalSettings = DEFAULT_SETTINGS) -> dict[str, Counts]:
+def score_document(gold: list[dict], pred: list[dict], settings: FundingEvalSettings = DEFAULT_SETTINGS) -> dict[str, Counts]:
     """Counts per level (`LEVELS`) for one document's canonical gold and predicted funders."""
-    funder_counts, pairs = _pair_groups(_prepare(gold, settings), _prepare(pred, settings), settings)
+    funder_counts, pairs = pair_groups(prepare_side(gold, settings), prepare_side(pred, settings), settings)
     return {
         "funder": funder_counts,
-        "award_id": _count_ids(pairs, soft=False),
+        "award_id": count_ids(pairs, soft=False),
         "scheme": _count_texts(pairs, "schemes", settings),
         "title": _count_texts(pairs, "titles", settings),
     }
@@ -196,8 +168,7 @@ def metrics_report(totals: dict[str, Counts], parse_failures: int, documents: in
     """The aggregate JSON: micro-averaged metrics per level from summed counts, plus parse-failure stats."""
     return {
         "stamp": stamp,
-        "metrics": {level: {**prf(totals[level].matched, totals[level].gold, totals[level].pred),
-                            **totals[level].as_dict()} for level in LEVELS},
+        "metrics": {level: totals[level].scores() for level in LEVELS},
         "parse_failures": parse_failures,
         "parse_failure_rate": parse_failures / documents if documents else 0.0,
         "documents": documents,
@@ -205,7 +176,7 @@ def metrics_report(totals: dict[str, Counts], parse_failures: int, documents: in
 
 
 def score_documents(documents: Iterable[tuple[str, list[dict], list[dict] | None, bool]],
-                    settings: EvalSettings = DEFAULT_SETTINGS, stamp: dict | None = None) -> tuple[dict, list[dict]]:
+                    settings: FundingEvalSettings = DEFAULT_SETTINGS, stamp: dict | None = None) -> tuple[dict, list[dict]]:
     """Score `(doc_id, gold, pred, parse_failed)` tuples; returns (aggregate report, per-document rows).
 
     A parse failure (flag set, or a None prediction) is scored as an empty prediction and counted.
@@ -221,38 +192,3 @@ def score_documents(documents: Iterable[tuple[str, list[dict], list[dict] | None
             totals[level].add(counts[level])
         rows.append({"id": doc_id, "parse_failed": failed, **{level: counts[level].as_dict() for level in LEVELS}})
     return metrics_report(totals, parse_failures, len(rows), stamp or {}), rows
-
-
-def funding_reward_components(pred_funders: list[dict] | None, gold_funders: list[dict],
-                              settings: EvalSettings = DEFAULT_SETTINGS, *, w_funder: float = 0.50,
-                              w_award: float = 0.40, w_flat: float = 0.10) -> dict[str, float]:
-    """The GRPO reward of one prediction and its parts: funder F0.5, award-id F0.5, flat award-id F0.5.
-
-    Same matching as `score_document`, but award ids one edit apart (both >= 6 characters) earn 0.5 after
-    exact matches, and the flat term pools all distinct ids of the document regardless of funder. A level
-    with no gold and no prediction scores 1.0, so an empty answer to empty gold earns 1.0. An unreadable
-    answer (`pred_funders` None) earns 0.0 on every part, even against empty gold: it is never rewarded.
-    With the default weights (sum 1) the reward lies in [0, 1].
-    """
-    if pred_funders is None:
-        return {"funder_f05": 0.0, "award_f05": 0.0, "flat_award_f05": 0.0, "reward": 0.0}
-    gold, pred = _prepare(gold_funders, settings), _prepare(pred_funders, settings)
-    funder_counts, pairs = _pair_groups(gold, pred, settings)
-    award_counts = _count_ids(pairs, soft=True)
-    gold_flat, pred_flat = _document_ids(gold), _document_ids(pred)
-    components = {
-        "funder_f05": fbeta(funder_counts.matched, funder_counts.gold, funder_counts.pred, 0.5),
-        "award_f05": fbeta(award_counts.matched, award_counts.gold, award_counts.pred, 0.5),
-        "flat_award_f05": fbeta(_matched_ids(gold_flat, pred_flat, soft=True), len(gold_flat), len(pred_flat), 0.5),
-    }
-    components["reward"] = (w_funder * components["funder_f05"] + w_award * components["award_f05"]
-                            + w_flat * components["flat_award_f05"])
-    return components
-
-
-def funding_reward(pred_funders: list[dict] | None, gold_funders: list[dict],
-                   settings: EvalSettings = DEFAULT_SETTINGS, *, w_funder: float = 0.50,
-                   w_award: float = 0.40, w_flat: float = 0.10) -> float:
-    """Scalar GRPO reward; see `funding_reward_components`."""
-    return funding_reward_components(pred_funders, gold_funders, settings,
-                                     w_funder=w_funder, w_award=w_award, w_flat=w_flat)["reward"]

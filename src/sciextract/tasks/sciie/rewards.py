@@ -27,8 +27,8 @@ from functools import lru_cache
 from typing import Any
 
 from sciextract.scoring.fbeta import prf
-from sciextract.scoring.sciie_eval import clean, read_answer
 from sciextract.tasks.base import RewardFunction, completion_text
+from sciextract.tasks.sciie.parse import clean, read_answer
 
 DEFAULT_REWARD_WEIGHTS = {"ner_match": 1.0, "relation_f1": 2.0, "think_relevance": 0.5, "answer_format": 0.5}
 EXACT_SHARE, BOUNDARY_SHARE = 0.7, 0.3

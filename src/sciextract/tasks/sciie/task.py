@@ -27,23 +27,25 @@ layout, so `plain` vs `mimic` changes the SFT target only.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sciextract import paths
 from sciextract.config import Config
-from sciextract.data.scier import ENTITY_TYPES, RELATION_TYPES, load_scier, sentence_hash
-from sciextract.data.splits import cross_split_overlap, normalize_for_split
 from sciextract.errors import InputError
 from sciextract.io import sha256_file, sha256_json, write_jsonl
-from sciextract.scoring.sciie_eval import (EMPTY, METHOD, aggregate, best_at_k, predicted_items, read_answer)
+from sciextract.splits import cross_split_overlap, normalize_for_split
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
-from sciextract.tasks.sciie_rewards import DEFAULT_REWARD_WEIGHTS, reward_functions
+from sciextract.tasks.sciie.board import BOARD
+from sciextract.tasks.sciie.data import ENTITY_TYPES, RELATION_TYPES, load_scier, sentence_hash
+from sciextract.tasks.sciie.mimic import mimic_target
+from sciextract.tasks.sciie.parse import ANSWER_KEYS, answer_for, coerce_answer, distinct, read_answer, render_answer
+from sciextract.tasks.sciie.rewards import DEFAULT_REWARD_WEIGHTS, reward_functions
+from sciextract.tasks.sciie.rules import EntityLexicon, abbreviation_relations
+from sciextract.tasks.sciie.score import EMPTY, LEVELS, METHOD, aggregate, best_at_k, predicted_items
 
 TRAIN_LABEL, DEV_LABEL = "SciER train", "SciER dev"
-ANSWER_KEYS = {"ner": ("ner",), "re": ("rel",), "re_plus": ("rel",), "end2end": ("ner", "rel")}
 
 ENTITY_DEFINITIONS = {
     "Method": "an algorithm, model, architecture or technique",
@@ -67,24 +69,6 @@ ANSWER_SCHEMAS = {
     "re_plus": '{"rel": [[subject, relation, object], ...]} using only the given entities as subject and object',
     "end2end": '{"ner": [[entity text, type], ...], "rel": [[subject, relation, object], ...]}',
 }
-RELATION_CUES = {
-    "Part-Of": ("component", "module", "layer", "consists", "contains", "composed", "includes", "within", "with", "of",
-                "in"),
-    "SubClass-Of": ("variant", "variants", "kind", "type", "family", "class", "such", "like", "including"),
-    "SubTask-Of": ("subtask", "step", "stage", "part", "including", "such"),
-    "Benchmark-For": ("benchmark", "benchmarks", "dataset", "evaluate", "for", "on"),
-    "Trained-With": ("trained", "pretrained", "pre-trained", "training", "train", "learned", "from", "on"),
-    "Evaluated-With": ("evaluated", "evaluate", "tested", "test", "experiments", "results", "achieves", "on"),
-    "Synonym-Of": ("abbreviated", "called", "named", "known", "aka", "i.e.", "or", "("),
-    "Used-For": ("using", "use", "uses", "used", "applied", "apply", "applies", "employ", "employs", "adopt", "based",
-                 "leverage", "via", "for", "to"),
-    "Compare-With": ("outperforms", "outperform", "surpasses", "beats", "compared", "compare", "than", "versus", "vs",
-                     "vs.", "against", "over", "better"),
-}
-"""Words that often signal a relation, most specific first; MimicSFT cites the first one in the evidence."""
-EVIDENCE_MAX_WORDS, CUE_WINDOW_WORDS = 6, 4
-
-
 def system_prompt(variant: str) -> str:
     lines = ["You extract scientific entities and relations from one sentence of a research paper.",
              "Entity types:"]
@@ -97,25 +81,6 @@ def system_prompt(variant: str) -> str:
     return "\n".join(lines)
 
 
-def distinct(items: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Items in first-seen order, each once (gold lists repeat an entity mentioned twice)."""
-    seen: dict[tuple[str, ...], None] = {}
-    for item in items:
-        seen.setdefault(tuple(item), None)
-    return [list(item) for item in seen]
-
-
-def answer_for(record: dict) -> dict:
-    """The gold answer of the record's variant, without repeated items."""
-    keys = ANSWER_KEYS[record["task_variant"]]
-    return {key: distinct(record[key]) for key in keys}
-
-
-def render_answer(answer: dict) -> str:
-    """Compact JSON (no spaces after separators): about a tenth fewer tokens for the same answer."""
-    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
-
-
 def user_message(record: dict) -> str:
     text = f"Sentence: {record['sentence']}"
     variant = record["task_variant"]
@@ -124,131 +89,6 @@ def user_message(record: dict) -> str:
     elif variant == "re_plus":
         text += "\nEntities: " + "; ".join(f'"{t}" ({y})' for t, y in distinct(record["ner"]))
     return text
-
-
-# -- MimicSFT ---------------------------------------------------------------------------------------
-
-
-def _occurrences(tokens: list[str], mention: str) -> list[tuple[int, int]]:
-    words = mention.split()
-    return [(i, i + len(words)) for i in range(len(tokens) - len(words) + 1) if tokens[i:i + len(words)] == words]
-
-
-def evidence_phrase(sentence: str, subject: str, obj: str, relation: str) -> str | None:
-    """A contiguous phrase of the sentence that supports a relation, or None when a mention is not found
-    on word boundaries. Between the closest two mentions: all the words (at most 6); else a 4-word window
-    from the first cue word of the relation; else the first 4 words. Mentions with nothing but punctuation
-    between them cite the span covering both (at most 6 words)."""
-    tokens = sentence.split()
-    pairs = [(a, b) for a in _occurrences(tokens, subject) for b in _occurrences(tokens, obj)]
-    if not pairs:
-        return None
-    first, second = min((sorted(pair) for pair in pairs), key=lambda p: max(0, p[1][0] - p[0][1]))
-    between = tokens[first[1]:second[0]]
-    if any(any(c.isalnum() for c in word) for word in between):
-        if len(between) <= EVIDENCE_MAX_WORDS:
-            return " ".join(between)
-        lowered = [word.lower() for word in between]
-        cue = next((lowered.index(c) for c in RELATION_CUES[relation] if c in lowered), 0)
-        return " ".join(between[cue:cue + CUE_WINDOW_WORDS])
-    span = tokens[first[0]:max(first[1], second[1])]
-    return " ".join(span) if len(span) <= EVIDENCE_MAX_WORDS else None
-
-
-def pattern_statement(evidence: str | None, relation: str, subject_type: str, object_type: str) -> str:
-    words = {word.lower() for word in (evidence or "").split()}
-    cue = next((c for c in RELATION_CUES[relation] if c in words), None)
-    if cue is not None:
-        return f'"{cue}" implies {relation}'
-    return f"pattern {subject_type} ... {object_type} suggests {relation}"
-
-
-def _plural(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
-
-
-def mimic_target(record: dict) -> str:
-    """The MimicSFT completion: a fixed five-step plan filled from the gold, then the JSON answer.
-
-    Kept short because every token of it is generated before the answer (the prompt, the plan and the
-    answer must fit `sft.max_length`, and plan plus answer `evaluate.max_new_tokens`): evidence and
-    patterns follow the order of the answer's relations instead of repeating the arguments."""
-    variant = record["task_variant"]
-    answer = answer_for(record)
-    entities = distinct(record["ner"])
-    types: dict[str, str] = {}
-    for text, entity_type in entities:
-        types.setdefault(text, entity_type)
-    if variant in ("re", "re_plus"):
-        steps = [f"entities: {_plural(len(types), 'entity', 'entities')} given"]
-    else:
-        steps = ["entities: " + ("; ".join(f'"{t}" {y}' for t, y in entities) or "none")]
-    if variant == "ner":
-        steps.append(f"conclusion: {_plural(len(entities), 'entity', 'entities')}")
-    else:
-        relations = answer["rel"]
-        related = len({frozenset((s, o)) for s, _, o in relations})
-        steps.append(f"pairs: {_plural(len(types) * (len(types) - 1) // 2, 'pair', 'pairs')}, {related} related")
-        evidence = [evidence_phrase(record["sentence"], s, o, r) for s, r, o in relations]
-        steps.append("evidence: " + ("; ".join(f'"{e}"' if e is not None else "no contiguous phrase" for e in evidence)
-                                     or "none"))
-        steps.append("patterns: " + ("; ".join(pattern_statement(e, r, types[s], types[o])
-                                               for (s, r, o), e in zip(relations, evidence, strict=True)) or "none"))
-        found = f"{_plural(len(entities), 'entity', 'entities')}, " if variant == "end2end" else ""
-        steps.append(f"conclusion: {found}{_plural(len(relations), 'relation', 'relations')}")
-    plan = "\n".join(f"Step {i} {step}" for i, step in enumerate(steps, start=1))
-    return f"<think><plan>\n{plan}\n</plan></think>\n<answer>{render_answer(answer)}</answer>"
-
-
-# -- model-free baseline ----------------------------------------------------------------------------
-
-
-class EntityLexicon:
-    """Dictionary baseline built from the SFT split only (never from dev or test gold).
-
-    Entries are the SFT entity strings, each with its most frequent type (ties: alphabetical), kept only
-    where the string is annotated in at least half of the SFT sentences containing it on word boundaries
-    (so "model" or "data", usually not entities, are left out). Prediction is a greedy left-to-right,
-    longest-match scan of the sentence's words. One relation rule: two found entities written
-    `A ( B )` give `[B, Synonym-Of, A]` (an abbreviation in parentheses).
-    """
-
-    MIN_ANNOTATION_RATE = 0.5
-
-    def __init__(self, records: Sequence[dict]):
-        types: dict[tuple[str, ...], Counter] = {}
-        annotated: Counter = Counter()
-        for record in records:
-            for words in {tuple(text.split()) for text, _ in record["ner"]}:
-                annotated[words] += 1
-            for text, entity_type in record["ner"]:
-                types.setdefault(tuple(text.split()), Counter())[entity_type] += 1
-        self.longest = max((len(words) for words in types), default=0)
-        occurring: Counter = Counter()
-        for record in records:
-            occurring.update(self._ngrams(record["sentence"].split()) & types.keys())
-        self.entries = {words: min(counts, key=lambda t: (-counts[t], t)) for words, counts in types.items()
-                        if annotated[words] >= self.MIN_ANNOTATION_RATE * occurring[words]}
-
-    def _ngrams(self, tokens: list[str]) -> set[tuple[str, ...]]:
-        return {tuple(tokens[i:i + n]) for n in range(1, self.longest + 1) for i in range(len(tokens) - n + 1)}
-
-    def entities(self, sentence: str) -> list[list[str]]:
-        tokens, found, i = sentence.split(), [], 0
-        while i < len(tokens):
-            match = next((n for n in range(min(self.longest, len(tokens) - i), 0, -1)
-                          if tuple(tokens[i:i + n]) in self.entries), 0)
-            if match:
-                words = tuple(tokens[i:i + match])
-                found.append([" ".join(words), self.entries[words]])
-            i += match or 1
-        return distinct(found)
-
-
-def abbreviation_relations(sentence: str, entity_texts: Sequence[str]) -> list[list[str]]:
-    spaced = " ".join(sentence.split())
-    return [[short, "Synonym-Of", full] for full in entity_texts for short in entity_texts
-            if short != full and f"{full} ( {short} )" in spaced]
 
 
 # -- the task ---------------------------------------------------------------------------------------
@@ -271,6 +111,9 @@ def first_occurrences(records: Sequence[dict]) -> tuple[list[dict], int, int]:
 
 class SciIETask(Task):
     name = "sciie"
+    board = BOARD
+    answer_fields = ("ner", "rel")
+    text_key = "sentence"
     default_reward_weights = DEFAULT_REWARD_WEIGHTS
 
     def __init__(self) -> None:
@@ -348,9 +191,6 @@ class SciIETask(Task):
         variant = self.prepared_variant()
         return [{**r, "task_variant": variant, "split": str(path)} for r in load_scier(path)]
 
-    def eval_files(self, config: Config) -> dict[str, str]:
-        return dict(config.data.sciie.eval_sets)
-
     # -- prompting ------------------------------------------------------------------------------
     def prompt(self, record: dict) -> Messages:
         return [{"role": "system", "content": system_prompt(record["task_variant"])},
@@ -361,9 +201,17 @@ class SciIETask(Task):
             return mimic_target(record)
         return render_answer(answer_for(record))
 
-    def parse(self, text: str) -> Parsed:
+    def parse(self, text: str | None) -> Parsed:
         answer = read_answer(text)
         return Parsed({"ner": [], "rel": []}, failed=True) if answer is None else Parsed(answer, failed=False)
+
+    def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
+        """`ner` and `rel` lists written as in the SciER files (a missing one is empty)."""
+        answer = coerce_answer({key: row[key] for key in ("ner", "rel") if row.get(key) is not None})
+        if answer is None:
+            raise InputError(path, "expected `ner` as [[text, type], ...] and `rel` as [[subject, relation, object], "
+                                   "...], lists of strings", line, "ner" if row.get("ner") is not None else "rel")
+        return Parsed(answer, failed=False)
 
     # -- RL -------------------------------------------------------------------------------------
     def reward_columns(self, record: dict) -> dict:
@@ -390,14 +238,12 @@ class SciIETask(Task):
 
     def prediction_row(self, record: dict, raw_output: str | None, parsed: Parsed) -> dict:
         return {"id": record["id"], "sentence": record["sentence"], "raw_output": raw_output,
-                "predicted": parsed.value, "parse_failed": parsed.failed}
+                "ner": parsed.value["ner"], "rel": parsed.value["rel"], "parse_failed": parsed.failed}
 
-    def score(self, records: list[dict], rows: list[dict], config: Config) -> tuple[dict, list[dict]]:
-        if [row["id"] for row in rows] != [r["id"] for r in records]:
-            raise ValueError("prediction rows must follow the records one to one, in order")
-        predictions = [EMPTY if row["parse_failed"] else predicted_items(record, row["predicted"])
-                       for record, row in zip(records, rows, strict=True)]
-        report, documents = aggregate(records, predictions, [row["parse_failed"] for row in rows])
+    def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
+        items = [EMPTY if p is None or p.failed else predicted_items(record, p.value)
+                 for record, p in zip(records, predictions, strict=True)]
+        report, documents = aggregate(records, items, [p is not None and p.failed for p in predictions])
         stamp = {
             "task": self.name,
             "task_variant": records[0]["task_variant"],
@@ -406,8 +252,20 @@ class SciIETask(Task):
             "data_hash": sha256_json([[r["id"], r["sentence"], r["ner"], r["rel"], r["rel_plus"]] for r in records])[:16],
             "split": records[0]["split"],
             "sentences": len(records),
+            "documents_without_prediction": sum(p is None for p in predictions),
         }
         return {"stamp": stamp, **report}, documents
+
+    def report_table(self, report: dict) -> str:
+        lines = [f"{'level':<10}{'P':>8}{'R':>8}{'F1':>8}{'gold':>8}{'pred':>8}{'match':>8}"]
+        for level in LEVELS:
+            m = report["metrics"][level]
+            if m is not None:
+                lines.append(f"{level:<10}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['gold']:>8}"
+                             f"{m['pred']:>8}{m['matched']:>8}")
+        lines.append(f"sentences {report['documents']}, parse failures {report['parse_failures']} "
+                     f"({report['parse_failure_rate']:.2%}), variant {report['stamp']['task_variant']}")
+        return "\n".join(lines)
 
     def oracle_samples(self, config: Config) -> int:
         return config.evaluate.sciie.best_at_k
@@ -418,5 +276,5 @@ class SciIETask(Task):
         parsed = [[(answer, answer is None) for answer in per_record] for per_record in answers]
         return {"oracle_best_at_k": best_at_k(records, parsed)}
 
-    def headline_metric(self) -> str:
-        return "metrics.headline.f1"
+
+TASK = SciIETask

@@ -1,0 +1,141 @@
+"""Funding task: funding statement -> funders with their awards, as a JSON array."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sciextract.config import Config
+from sciextract.errors import InputError
+from sciextract.io import sha256_json, write_jsonl
+from sciextract.splits import SPLITS, assign_splits, cross_split_overlap
+from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
+from sciextract.tasks.funding.board import BOARD, LEVELS
+from sciextract.tasks.funding.data import canonical_funders, load_funding_records
+from sciextract.tasks.funding.parse import parse_funders, render_funders
+from sciextract.tasks.funding.rewards import DEFAULT_REWARD_WEIGHTS, component_reward
+from sciextract.tasks.funding.rules import extract_funders_by_rules
+from sciextract.tasks.funding.score import score_documents
+from sciextract.tasks.funding.synthetic import generate_funding_records
+
+SYSTEM_PROMPT = (
+    "You are an expert at extracting structured funding metadata from academic papers. Given a funding "
+    "statement, extract all funders and their associated awards. Return a JSON array of funder objects. "
+    "Each funder has:\n- \"funder_name\": string or null\n- \"awards\": array of objects with \"award_ids\" "
+    "(array of strings), \"funding_scheme\" (array of strings), and \"award_title\" (array of strings)\n"
+    "Return ONLY the JSON array, no other text."
+)
+USER_TEMPLATE = "Extract funding information from the following statement:\n\n{statement}"
+
+
+class FundingTask(Task):
+    name = "funding"
+    board = BOARD
+    answer_fields = ("predicted_funders",)
+    text_key = "funding_statement"
+    default_reward_weights = DEFAULT_REWARD_WEIGHTS
+
+    # -- data -----------------------------------------------------------------------------------
+    def prepare(self, config: Config, out_dir: Path) -> dict:
+        settings = config.data.funding
+        if set(settings.split_ratios) != set(SPLITS):
+            raise InputError("params.yaml", f"must name exactly the splits {list(SPLITS)}", field="data.funding.split_ratios")
+        records: list[dict] = []
+        if settings.synthetic_records:
+            records += generate_funding_records(settings.synthetic_records, seed=settings.seed,
+                                                noise_fraction=settings.noise_fraction)
+        for source in settings.files:
+            records += load_funding_records(source)
+        if not records:
+            raise InputError("params.yaml", "no funding records: set synthetic_records > 0 or list files",
+                             field="data.funding")
+        ids = [r["id"] for r in records]
+        if len(set(ids)) != len(ids):
+            duplicate = next(i for i in ids if ids.count(i) > 1)
+            raise InputError("params.yaml", f"record id '{duplicate}' occurs in more than one source", field="data.funding.files")
+        splits = assign_splits(records, key=lambda r: r["funding_statement"], ratios=settings.split_ratios)
+        overlap = cross_split_overlap(splits, key=lambda r: r["funding_statement"])
+        if any(overlap.values()):
+            raise RuntimeError(f"statement text crosses splits: {overlap}")
+        for split, rows in splits.items():
+            write_jsonl(Path(out_dir) / f"{split}.jsonl", rows)
+        return {
+            "records": len(records),
+            "synthetic_records": settings.synthetic_records,
+            "real_files": list(settings.files),
+            "splits": {split: len(rows) for split, rows in splits.items()},
+            "negatives": {split: sum(not r["funders"] for r in rows) for split, rows in splits.items()},
+            "cross_split_overlap": overlap,
+        }
+
+    def load_eval_file(self, path: str | Path, config: Config) -> list[dict]:
+        return load_funding_records(path)
+
+    # -- prompting ------------------------------------------------------------------------------
+    def prompt(self, record: dict) -> Messages:
+        return [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": USER_TEMPLATE.format(statement=record["funding_statement"])},
+        ]
+
+    def target(self, record: dict) -> str:
+        return render_funders(record["funders"])
+
+    def parse(self, text: str | None) -> Parsed:
+        return parse_funders(text)
+
+    def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
+        return Parsed(canonical_funders(row["predicted_funders"], path=path, line=line, field="predicted_funders"),
+                      failed=False)
+
+    # -- RL -------------------------------------------------------------------------------------
+    def reward_columns(self, record: dict) -> dict:
+        return {"gold_funders": json.dumps(record["funders"], ensure_ascii=False)}
+
+    def reward_functions(self, config: Config) -> tuple[list[RewardFunction], list[float]]:
+        weights = self.reward_weights(config)
+        return [component_reward(name) for name in weights], list(weights.values())
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def baselines(self, config: Config) -> dict[str, Callable[[dict], Any]]:
+        return {"rule": lambda record: extract_funders_by_rules(record["funding_statement"])}
+
+    def prediction_row(self, record: dict, raw_output: str | None, parsed: Parsed) -> dict:
+        return {
+            "id": record["id"],
+            "funding_statement": record["funding_statement"],
+            "raw_output": raw_output,
+            "predicted_funders": parsed.value,
+            "parse_failed": parsed.failed,
+        }
+
+    def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
+        settings = config.evaluate.funding
+        # A record without a prediction is scored as an empty answer, not as a parse failure.
+        documents = [(r["id"], r["funders"], [] if p is None else p.value, p is not None and p.failed)
+                     for r, p in zip(records, predictions, strict=True)]
+        stamp = {
+            "task": self.name,
+            "method": "fuzzy-hungarian",
+            "mode": settings.mode,
+            "funder_threshold": settings.funder_threshold,
+            "text_threshold": settings.text_threshold,
+            "data_hash": sha256_json([[r["id"], r["funding_statement"], r["funders"]] for r in records])[:16],
+            "documents_without_prediction": sum(p is None for p in predictions),
+        }
+        return score_documents(documents, settings, stamp)
+
+    def report_table(self, report: dict) -> str:
+        lines = [f"{'level':<10}{'P':>8}{'R':>8}{'F1':>8}{'F0.5':>8}{'F1.5':>8}{'gold':>8}{'pred':>8}{'match':>8}"]
+        for level in LEVELS:
+            m = report["metrics"][level]
+            lines.append(f"{level:<10}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['f0_5']:>8.4f}"
+                         f"{m['f1_5']:>8.4f}{m['gold']:>8}{m['pred']:>8}{m['matched']:>8g}")
+        lines.append(f"documents {report['documents']}, parse failures {report['parse_failures']} "
+                     f"({report['parse_failure_rate']:.2%}), mode {report['stamp']['mode']}")
+        return "\n".join(lines)
+
+
+TASK = FundingTask
