@@ -11,7 +11,9 @@ import argparse
 import random
 import time
 
-from sciextract.tasks.funding.score import funding_reward, score_documents
+from sciextract.tasks.funding.rewards import DEFAULT_REWARD_WEIGHTS, funding_reward_components
+from sciextract.tasks.funding.score import score_documents
+from sciextract.train.rewards import weighted_totals
 
 FUNDERS = [
     "National Science Foundation (NSF)", "NSF", "National Institutes of Health", "Wellcome Trust",
@@ -67,7 +69,9 @@ def main() -> None:
     evaluator_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    rewards = [funding_reward(None if failed else pred, gold) for _, gold, pred, failed in documents]
+    components = [funding_reward_components(None if failed else pred, gold) for _, gold, pred, failed in documents]
+    rewards = weighted_totals(list(DEFAULT_REWARD_WEIGHTS.values()),
+                              [[parts[name] for parts in components] for name in DEFAULT_REWARD_WEIGHTS])
     reward_seconds = time.perf_counter() - start
 
     print(f"documents: {args.documents}")

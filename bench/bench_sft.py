@@ -1,10 +1,11 @@
-"""SFT throughput on CPU: SmolLM2-135M, LoRA r 16 on all linear layers, batch 4 x accumulation 2.
+"""SFT throughput on CPU with the pipeline's own SFT settings (params.yaml: model, LoRA, batch, max_length).
 
-Run: `.venv/bin/python bench/bench_sft.py [--dtype bfloat16|float32] [--steps 8] [--attn sdpa|eager]
-[--batch 4 --accumulation 2] [--profile]`.
-It trains through the project's own SFT trainer (`sciextract.train.sft.trainer_for`) on funding
-examples of the synthetic corpus and prints trained tokens/s (prompt + completion tokens, padding
-excluded, as counted by the trainer) and the peak resident memory of the process.
+Run: `.venv/bin/python bench/bench_sft.py [--params params.yaml] [--steps 8] [--dtype bfloat16|float32]
+[--attn sdpa|eager] [--batch 4 --accumulation 2] [--max-length 768] [--profile]`; a flag overrides its params field.
+It trains through the project's own SFT trainer (`sciextract.train.sft.trainer_for`) on funding examples of
+the synthetic corpus and prints trained tokens/s (prompt + completion tokens, padding excluded, as counted by
+the trainer) and the peak resident memory of the process. Run it with nothing else on the machine: torch's CPU
+threads stall when another process takes a core.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import torch
 from common import base_model_dir, funding_records, peak_rss_gib
 from datasets import Dataset
-from sciextract.config import Config
+from sciextract.config import load_config, with_overrides
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.sft import sft_model_config, trainer_for
@@ -26,24 +27,21 @@ from sciextract.train.sft import sft_model_config, trainer_for
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dtype", default="bfloat16")
+    parser.add_argument("--params", default="params.yaml", help="the SFT settings to measure (default: the pipeline's)")
     parser.add_argument("--steps", type=int, default=8)
-    parser.add_argument("--lora-dropout", type=float, default=0.0)
-    parser.add_argument("--attn", default="eager", help="sft.attn_implementation (params.yaml's CPU setting: eager)")
-    parser.add_argument("--batch", type=int, default=Config().sft.per_device_train_batch_size)
-    parser.add_argument("--accumulation", type=int, default=Config().sft.gradient_accumulation_steps)
+    parser.add_argument("--dtype", help="model.dtype")
+    parser.add_argument("--attn", help="sft.attn_implementation")
+    parser.add_argument("--batch", type=int, help="sft.per_device_train_batch_size")
+    parser.add_argument("--accumulation", type=int, help="sft.gradient_accumulation_steps")
+    parser.add_argument("--max-length", type=int, help="sft.max_length")
     parser.add_argument("--profile", action="store_true", help="also print the operators that took the most CPU time")
     args = parser.parse_args()
 
-    config = Config()
-    config.model.dtype = args.dtype
-    config.sft.attn_implementation = args.attn
-    config.sft.max_steps = args.steps
-    config.sft.save_steps = 10**6
-    config.sft.logging_steps = args.steps
-    config.sft.lora.dropout = args.lora_dropout
-    config.sft.per_device_train_batch_size = args.batch
-    config.sft.gradient_accumulation_steps = args.accumulation
+    flags = {"model.dtype": args.dtype, "sft.attn_implementation": args.attn, "sft.per_device_train_batch_size": args.batch,
+             "sft.gradient_accumulation_steps": args.accumulation, "sft.max_length": args.max_length}
+    config = with_overrides(load_config(args.params, apply_sweep_best=False),
+                            {"sft.max_steps": args.steps, "sft.save_steps": 10**6, "sft.logging_steps": args.steps,
+                             **{key: value for key, value in flags.items() if value is not None}}, source="bench flags")
     base = str(base_model_dir())
     task = FundingTask()
     dataset = Dataset.from_list([task.sft_example(r) for r in funding_records(400)])
@@ -59,8 +57,9 @@ def main() -> None:
             seconds = time.perf_counter() - started
     examples_per_step = config.sft.per_device_train_batch_size * config.sft.gradient_accumulation_steps
     tokens = next(e["num_tokens"] for e in reversed(trainer.state.log_history) if "num_tokens" in e)
-    print(f"dtype {args.dtype}, {args.attn} attention, LoRA r {config.sft.lora.r} all-linear, batch {config.sft.per_device_train_batch_size}"
-          f" x accumulation {config.sft.gradient_accumulation_steps}, mean sequence {mean_length:.0f} tokens")
+    print(f"dtype {config.model.dtype}, {config.sft.attn_implementation} attention, LoRA r {config.sft.lora.r} "
+          f"all-linear, batch {config.sft.per_device_train_batch_size} x accumulation {config.sft.gradient_accumulation_steps}, "
+          f"max_length {config.sft.max_length}, mean sequence {mean_length:.0f} tokens (longest {max(lengths)})")
     print(f"{args.steps} steps, {tokens} tokens in {seconds:.1f} s: {tokens / seconds:.1f} trained tokens/s, "
           f"peak RSS {peak_rss_gib():.2f} GiB, {args.steps * examples_per_step / seconds:.2f} examples/s")
     if args.profile:

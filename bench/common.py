@@ -6,7 +6,7 @@ import resource
 from pathlib import Path
 
 from sciextract.config import ModelConfig
-from sciextract.tasks.funding.synthetic import generate_funding_records
+from sciextract.tasks.funding.synthetic import NOISE_FRACTION, generate_funding_records
 from sciextract.modeling import materialize_base
 
 BENCH_BASE = Path("models/base")
@@ -23,7 +23,7 @@ def base_model_dir() -> Path:
 
 
 def funding_records(n: int, seed: int = 1234) -> list[dict]:
-    return generate_funding_records(n, seed=seed, noise_fraction=0.5)
+    return generate_funding_records(n, seed=seed, noise_fraction=NOISE_FRACTION)
 
 
 def peak_rss_gib() -> float:

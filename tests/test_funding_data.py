@@ -6,6 +6,7 @@ record starts and, where a field is at fault, the dotted field path.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -19,8 +20,11 @@ from sciextract.tasks.funding.data import (
     statement_id,
     validate_record,
 )
+from sciextract.config import Config
 from sciextract.errors import InputError
 from sciextract.io import atomic_path, read_records, sha256_json, write_json, write_jsonl
+from sciextract.predict import evaluation_sets
+from sciextract.tasks.funding.task import FundingTask
 
 STATEMENT = "Supported by the National Science Foundation (DMS-1912345)."
 
@@ -467,3 +471,38 @@ def test_atomic_path_keeps_the_old_file_when_the_block_fails(tmp_path):
 def test_sha256_json_ignores_key_order():
     assert sha256_json({"a": 1, "b": [1, 2]}) == sha256_json({"b": [1, 2], "a": 1})
     assert sha256_json({"a": 1}) != sha256_json({"a": 2})
+
+
+# -- evaluation sets ------------------------------------------------------------------------------
+
+
+def _funding_config(tmp_path: Path, **funding) -> Config:
+    config = Config()
+    config.data.funding = dataclasses.replace(config.data.funding, synthetic_records=60, **funding)
+    return config
+
+
+def test_an_evaluation_set_found_in_the_training_splits_stops_prepare(tmp_path, funding_file):
+    """The real dev set (or any evaluation set) must never be trained on: listing its file in `files` too is an
+    error naming the file, not a silent leak."""
+    config = _funding_config(tmp_path, files=[str(funding_file)], optional_eval_sets={"dev": str(funding_file)},
+                             split_ratios={"sft": 0.98, "rl": 0.01, "test": 0.01})
+    with pytest.raises(InputError, match="evaluation set 'dev' are also in the sft/rl splits") as caught:
+        FundingTask().prepare(config, tmp_path / "data")
+    assert caught.value.path == str(funding_file)
+
+
+def test_optional_evaluation_set_is_skipped_with_a_notice_when_absent(tmp_path, funding_file, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    config = _funding_config(tmp_path, eval_sets={"fixture": str(funding_file)},
+                             optional_eval_sets={"real_dev": str(tmp_path / "absent.jsonl")})
+    FundingTask().prepare(config, tmp_path / "data/funding")
+    with caplog.at_level("WARNING"):
+        sets = evaluation_sets(FundingTask(), config)
+    assert set(sets) == {"test", "fixture"}
+    assert "optional evaluation set 'real_dev' skipped" in caplog.text
+    config.data.funding.optional_eval_sets = {"real_dev": str(funding_file)}
+    assert set(evaluation_sets(FundingTask(), config)) == {"test", "fixture", "real_dev"}
+    config.data.funding.optional_eval_sets = {"fixture": str(funding_file)}
+    with pytest.raises(InputError, match="'fixture' is used twice"):
+        evaluation_sets(FundingTask(), config)

@@ -223,8 +223,8 @@ def weighted(functions, weights, completions, golds) -> list[float]:
 
 def test_reward_functions_names_and_default_weights():
     functions, weights = FundingTask().reward_functions(Config())
-    assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05"]
-    assert weights == [0.5, 0.4, 0.1]
+    assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05", "scheme_f05", "title_f05"]
+    assert weights == [0.5, 0.4, 0.1, 0.0, 0.0]  # scheme and title: off unless a profile weights them
     assert all(callable(f) for f in functions)
 
 
@@ -236,8 +236,8 @@ def _with_rewards(funding_weights: dict) -> Config:
 
 def test_reward_weights_override_by_name():
     functions, weights = FundingTask().reward_functions(_with_rewards({"award_f05": 0.2, "funder_f05": 1}))
-    assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05"]
-    assert weights == [1, 0.2, 0.1]
+    assert [f.__name__ for f in functions] == ["funder_f05", "award_f05", "flat_award_f05", "scheme_f05", "title_f05"]
+    assert weights == [1, 0.2, 0.1, 0.0, 0.0]
 
 
 def test_unknown_reward_weight_is_an_input_error():
@@ -286,7 +286,7 @@ def test_unreadable_output_earns_zero_and_empty_answer_to_empty_gold_earns_one(f
                    conversational("not json"), conversational("[]")]
     golds = [gold_full, gold_full, gold_empty, gold_empty, gold_full]
     per_function = [f([None] * 5, completions, gold_funders=golds) for f in functions]
-    assert per_function == [[0.0, 0.0, 1.0, 0.0, 0.0]] * 3
+    assert per_function == [[0.0, 0.0, 1.0, 0.0, 0.0]] * 5
     assert weighted(functions, weights, completions, golds) == pytest.approx([0.0, 0.0, 1.0, 0.0, 0.0])
 
 
@@ -295,7 +295,8 @@ def test_partial_answer_reward_by_hand(funding_file):
 
     funder: matched 1, gold 2, pred 1 -> P 1, R 1/2 -> F0.5 = 1.25 * 0.5 / (0.25 + 0.5) = 5/6
     award and flat ids: matched 2, gold 3, pred 2 -> P 1, R 2/3 -> F0.5 = 1.25 * (2/3) / (0.25 + 2/3) = 10/11
-    weighted: 0.5 * 5/6 + 0.4 * 10/11 + 0.1 * 10/11
+    scheme and title: no gold and no answer item, but funders on both sides -> funder F0.5 x award F0.5 = 25/33
+    weighted: 0.5 * 5/6 + 0.4 * 10/11 + 0.1 * 10/11 (scheme and title weigh 0 by default)
     """
     task = FundingTask()
     record = next(r for r in load_funding_records(funding_file) if r["id"] == "fx-1")
@@ -303,7 +304,7 @@ def test_partial_answer_reward_by_hand(funding_file):
     functions, weights = task.reward_functions(Config())
     gold = [task.reward_columns(record)["gold_funders"]]
     values = [f([None], [conversational(json.dumps(answer))], gold_funders=gold)[0] for f in functions]
-    assert values == pytest.approx([5 / 6, 10 / 11, 10 / 11])
+    assert values == pytest.approx([5 / 6, 10 / 11, 10 / 11, 25 / 33, 25 / 33])
     assert weighted(functions, weights, [conversational(json.dumps(answer))], gold)[0] == pytest.approx(
         0.5 * 5 / 6 + 0.4 * 10 / 11 + 0.1 * 10 / 11)
 

@@ -16,8 +16,9 @@ from sciextract.leaderboard import build_leaderboard, write_leaderboard
 from sciextract.leaderboard.rank import check_settings
 from sciextract.leaderboard.read import read_references
 from sciextract.scoring.bootstrap import bootstrap_intervals
-from sciextract.scoring.fbeta import prf
+from sciextract.scoring.fbeta import Counts, prf
 from sciextract.tasks.funding.board import LEVELS
+from sciextract.tasks.funding.score import level_scores
 from sciextract.tasks import get_board, get_task, task_names
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,25 +28,39 @@ STAMP = {"task": "funding", "method": "fuzzy-hungarian", "mode": "balanced", "fu
 SETTINGS = LeaderboardSettings(bootstrap_samples=300, seed=1)
 
 
+MODES = ("balanced", "permissive", "strict")
+
+
 def funding_documents(hits: int, total: int, award_hits: int | None = None) -> list[dict]:
-    """`total` one-funder documents, the first `hits` found; award ids found in the first `award_hits`."""
+    """`total` one-funder documents, the first `hits` found; award ids found in the first `award_hits`.
+
+    Every mode counts alike except strict, which finds only the first `hits // 2` funders; the headline mode is
+    balanced, as in STAMP.
+    """
     award_hits = hits if award_hits is None else award_hits
     rows = []
     for index in range(total):
         found, award = index < hits, index < award_hits
-        rows.append({"id": f"d{index}", "parse_failed": False,
-                     "funder": {"gold": 1, "pred": 1, "matched": int(found)},
-                     "award_id": {"gold": 1, "pred": 1, "matched": int(award)},
-                     "scheme": {"gold": 0, "pred": 0, "matched": 0},
-                     "title": {"gold": 1, "pred": 0, "matched": 0}})
+        counts = {"funder": {"gold": 1, "pred": 1, "matched": int(found)},
+                  "award_id": {"gold": 1, "pred": 1, "matched": int(award)},
+                  "scheme": {"gold": 0, "pred": 0, "matched": 0},
+                  "title": {"gold": 1, "pred": 0, "matched": 0}}
+        strict = {**counts, "funder": {"gold": 1, "pred": 1, "matched": int(index < hits // 2)}}
+        rows.append({"id": f"d{index}", "parse_failed": False, **counts,
+                     "by_mode": {"balanced": counts, "permissive": counts, "strict": strict}})
     return rows
 
 
 def set_report(documents: list[dict], stamp: dict) -> dict:
-    """The set report the evaluate stage writes for these per-document counts."""
-    totals = {level: {key: sum(row[level][key] for row in documents) for key in ("gold", "pred", "matched")}
-              for level in LEVELS}
-    metrics = {level: {**prf(c["matched"], c["gold"], c["pred"]), **c} for level, c in totals.items()}
+    """The set report the evaluate stage writes for these per-document counts (the evaluator's `level_scores`)."""
+
+    def scores(counts_of) -> dict:
+        summed = {level: Counts(*(sum(counts_of(row)[level][key] for row in documents)
+                                  for key in ("gold", "pred", "matched"))) for level in LEVELS}
+        return {level: level_scores(counts) for level, counts in summed.items()}
+
+    by_mode = {mode: scores(lambda row, m=mode: row["by_mode"][m]) for mode in MODES}
+    metrics = {**scores(lambda row: row), "by_mode": by_mode}
     return {"stamp": stamp, "metrics": metrics, "parse_failures": 0, "parse_failure_rate": 0.0,
             "documents": len(documents), "seconds": 1.0}
 
@@ -110,10 +125,16 @@ def test_interval_contains_the_estimate_and_narrows_with_more_documents(tmp_path
     widths = {}
     for group in board.groups:
         (row,) = group.rows
-        for column in ("metrics.funder.f1", "metrics.award_id.f1", "metrics.title.f1"):
+        for column in ("metrics.funder.f1", "metrics.award_id.f1", "metrics.funder.f1_5",
+                       "metrics.by_mode.strict.funder.f1"):
             interval = row.intervals[column]
             assert interval.low <= row.values[column] <= interval.high
             assert interval.estimate == pytest.approx(row.values[column])
+        # strict finds half the funders: 3 of 10, 300 of 1000
+        assert row.values["metrics.by_mode.strict.funder.f1"] == pytest.approx(0.3)
+        # a level with no gold and no predicted item scores 0.0, in metrics.json and in every resample
+        scheme = row.intervals["metrics.scheme.f1"]
+        assert row.values["metrics.scheme.f1"] == 0.0 and (scheme.estimate, scheme.low, scheme.high) == (0.0, 0.0, 0.0)
         funder = row.intervals["metrics.funder.f1"]
         widths[row.system] = funder.high - funder.low
     assert 0 < widths["large"] < widths["small"] / 3
@@ -287,17 +308,43 @@ def test_sciie_levels_a_variant_does_not_measure_are_shown_empty_and_fail_gates(
 def test_reference_rows_are_shown_with_their_source_and_never_ranked(tmp_path):
     write_evaluation(tmp_path / "eval", "sft", {"test": funding_documents(70, 100)})
     board = build_leaderboard(SETTINGS, tmp_path / "eval", REPO / "reports/references.yaml")
-    (published,) = board.published
+    assert all(group.published and all(row.rank is None for row in group.rows) for group in board.published)
+    published = next(group for group in board.published if group.task == "sciie")
     rows = rows_by_system(published)
-    assert published.stamp["set"] == "SciER test" and published.published
+    assert published.stamp["set"] == "SciER test"
     assert rows["Qwen2.5-7B, MimicSFT + R2GRPO"].values["metrics.rel_plus.f1"] == pytest.approx(0.6595)
     assert rows["HGERE (best supervised baseline)"].values["metrics.ner.f1"] == pytest.approx(0.8685)
-    assert all(row.rank is None and "arXiv:2505.22068" in row.source for row in published.rows)
+    assert all("arXiv:2505.22068" in row.source for row in published.rows)
     markdown, csv_path = (path for path in write_leaderboard(board, tmp_path / "out") if path.suffix in (".md", ".csv"))
     text = markdown.read_text(encoding="utf-8")
     assert "## sciie · SciER test" in text and "(published, not ranked)" in text and "arXiv:2505.22068" in text
     table = pd.read_csv(csv_path)
     assert set(table.loc[table["kind"] == "published", "rank"].isna()) == {True}
+
+
+def test_published_funding_rows_come_one_per_mode_and_review_rows_per_set(tmp_path):
+    write_evaluation(tmp_path / "eval", "sft", {"test": funding_documents(70, 100)})
+    board = build_leaderboard(SETTINGS, tmp_path / "eval", REPO / "reports/references.yaml")
+    funding = {(group.stamp["set"], group.stamp["mode"]): group for group in board.published if group.task == "funding"}
+    # 4 sets x 3 modes; the Llama baseline shares the balanced groups of arxiv_test and test_degraded
+    assert len(funding) == 12
+    balanced = rows_by_system(funding["arxiv_test", "balanced"])
+    assert sorted(balanced) == ["Llama-3.1-8B baseline", "Qwen3.5-9B LoRA, SFT + GRPO"]
+    assert balanced["Llama-3.1-8B baseline"].values["metrics.funder.f1"] == pytest.approx(0.9001)
+    (strict,) = funding["test", "strict"].rows
+    assert strict.values == pytest.approx({"metrics.funder.f1": 0.8493, "metrics.award_id.f1": 0.7930,
+                                           "metrics.scheme.f1": 0.3934, "metrics.title.f1": 0.0195})
+    assert funding["test_degraded", "permissive"].stamp["documents"] == 1288
+    review = {group.stamp["set"]: rows_by_system(group) for group in board.published if group.task == "review"}
+    assert sorted(review) == ["test", "validation"] and len(review["test"]) == 4
+    ensemble = review["test"]["Qwen3-8B + Qwen3.5-9B union ensemble"]
+    assert ensemble.values == pytest.approx({"metrics.f1": 0.704, "metrics.recall": 0.695, "metrics.precision": 0.713,
+                                             "metrics.major_recall": 0.814})
+    assert "BioReview_Training" in ensemble.source and ensemble.stamp["threshold"] == 0.65
+    # columns a published row does not report are left blank
+    markdown = write_leaderboard(board, tmp_path / "out")[0].read_text(encoding="utf-8")
+    llama_line = next(line for line in markdown.splitlines() if line.startswith("| Llama-3.1-8B baseline"))
+    assert "0.900" in llama_line and "—" in llama_line
 
 
 def test_reference_given_in_percent_is_an_error_naming_line_and_field(tmp_path):
@@ -357,7 +404,7 @@ def test_every_output_is_written(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)  # no temporary files left
     assert (out / "leaderboard.png").read_bytes().startswith(b"\x89PNG")
     html = (out / "leaderboard.html").read_text(encoding="utf-8")
-    assert html.count("<table") == 2 and 'src="leaderboard.png"' in html
+    assert html.count("<table") == len(board.groups) + len(board.published) and 'src="leaderboard.png"' in html
     table = pd.read_csv(out / "leaderboard.csv")
     sft = table[table["row"] == "funding/test/sft"].iloc[0]
     assert (sft["rank"], sft["headline"], sft["delta_vs_rule"]) == (1, pytest.approx(0.7), pytest.approx(0.4))

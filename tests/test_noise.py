@@ -5,25 +5,32 @@ import re
 import pytest
 
 from sciextract.tasks.funding.noise import (
+    CONTROL_CHARS,
     LIGATURES,
+    NOISE_WEIGHTS,
     OCR_CONFUSIONS,
     ODD_SPACES,
     ZERO_WIDTH_CHARS,
     Segment,
     add_noise,
     apply_ligatures,
+    break_line,
     html_markup,
+    hyphenate_line_break,
+    insert_control_char,
     insert_zero_width,
     latex_markup,
     ocr_case_error,
     ocr_char_confusion,
     replace_spaces,
+    split_id_after_dash,
 )
 
-TEXT = "This work was financially supported by the Office of Naval Research & NSF (grant 1510 OBS)."
-NOISE_FUNCTIONS = (ocr_case_error, ocr_char_confusion, insert_zero_width, replace_spaces, apply_ligatures,
-                   html_markup, latex_markup)
-MARKUP_CHARS = set("<>\\~") | set(ZERO_WIDTH_CHARS) | set(ODD_SPACES) | {ligature for _, ligature in LIGATURES}
+TEXT = "This work was financially supported by the Office of Naval Research & NSF (grant 1510 OBS, DMS-1912345)."
+NOISE_FUNCTIONS = (ocr_case_error, ocr_char_confusion, split_id_after_dash, break_line, hyphenate_line_break,
+                   insert_control_char, insert_zero_width, replace_spaces, apply_ligatures, html_markup, latex_markup)
+MARKUP_CHARS = (set("<>\\~\n") | set(ZERO_WIDTH_CHARS) | set(ODD_SPACES) | set(CONTROL_CHARS)
+                | {ligature for _, ligature in LIGATURES})
 
 
 def _differences(before: str, after: str) -> list[tuple[str, str]]:
@@ -39,6 +46,42 @@ def test_noise_is_deterministic_for_a_seed(noise):
 @pytest.mark.parametrize("noise", NOISE_FUNCTIONS)
 def test_noise_leaves_text_without_targets_alone(noise):
     assert noise("", random.Random(0)) == ""
+
+
+def test_every_kind_of_noise_has_a_weight():
+    assert set(NOISE_WEIGHTS) == set(NOISE_FUNCTIONS)
+    assert all(weight > 0 for weight in NOISE_WEIGHTS.values())
+
+
+def test_line_breaks_only_replace_spaces_between_words():
+    for seed in range(50):
+        noisy = break_line(TEXT, random.Random(seed))
+        differences = _differences(TEXT, noisy)
+        assert 1 <= len(differences) <= 3 and all(pair == (" ", "\n") for pair in differences)
+        assert "\n " not in noisy and " \n" not in noisy
+
+
+def test_hyphenated_line_break_splits_one_long_lower_case_word():
+    for seed in range(50):
+        noisy = hyphenate_line_break(TEXT, random.Random(seed))
+        assert noisy.count("-\n") == 1 and noisy.replace("-\n", "") == TEXT
+        assert re.search(r"[a-z]{2}-\n[a-z]{3}", noisy)
+    assert hyphenate_line_break("NSF DMS-1912345 and ERC", random.Random(0)) == "NSF DMS-1912345 and ERC"
+
+
+def test_id_split_after_dash_keeps_every_character():
+    assert split_id_after_dash("DMS-1912345", random.Random(0)) == "DMS- 1912345"
+    assert split_id_after_dash("ANR-19-CE12-0012", random.Random(3)).replace("- ", "-") == "ANR-19-CE12-0012"
+    assert split_id_after_dash("Baden-Württemberg 12-34", random.Random(0)) == "Baden-Württemberg 12-34"
+
+
+def test_control_characters_are_insertions_next_to_a_space():
+    for seed in range(50):
+        noisy = insert_control_char(TEXT, random.Random(seed))
+        assert len(noisy) == len(TEXT) + 1
+        assert noisy.translate(dict.fromkeys(map(ord, CONTROL_CHARS))) == TEXT
+        index = next(index for index, char in enumerate(noisy) if char in CONTROL_CHARS)
+        assert " " in noisy[index - 1:index + 2]
 
 
 def test_ocr_case_error_flips_exactly_one_letter():
@@ -107,6 +150,14 @@ def _segments() -> list[Segment]:
             Segment("Office of Naval Research", gold=True), Segment(", as well as the reviewers' suggestions.")]
 
 
+def _copied_changes(original: str, noisy: str) -> list[tuple[str, str]]:
+    """The character changes copied noise may make in a gold string; a space after a dash counts as one."""
+    if len(noisy) == len(original) + 1:
+        index = noisy.index("- ") + 1
+        return [("-", "- "), *_differences(original, noisy[:index] + noisy[index + 1:])]
+    return _differences(original, noisy)
+
+
 def test_add_noise_keeps_shape_and_gold_flags():
     segments = _segments()
     for seed in range(300):
@@ -123,20 +174,33 @@ def test_add_noise_touches_gold_only_with_copied_noise():
             if not original.gold:
                 continue
             assert not set(after.text) & MARKUP_CHARS
-            differences = _differences(original.text, after.text)
+            differences = _copied_changes(original.text, after.text)
             assert len(differences) <= 2
-            assert all(old.swapcase() == new or OCR_CONFUSIONS.get(old) == new for old, new in differences)
+            assert all(old.swapcase() == new or OCR_CONFUSIONS.get(old) == new or (old, new) == ("-", "- ")
+                       for old, new in differences)
             changed_gold += bool(differences)
-    assert changed_gold > 20
+    assert changed_gold > 100
 
 
-def test_add_noise_changes_plain_text_and_may_wrap_gold_from_outside():
+def test_add_noise_always_changes_something_and_may_wrap_gold_from_outside():
     segments = _segments()
-    changed = wrapped = 0
-    for seed in range(300):
+    wrapped = 0
+    for seed in range(1000):
         noisy = add_noise(segments, random.Random(seed))
-        changed += noisy != segments
+        assert noisy != segments
         wrapped += any(noisy[index - 1].text.endswith(("<italic>", "<bold>", "<i>", "<b>", "<em>", "<sc>", "{"))
                        for index in (1, 3, 5))
-    assert changed > 280
-    assert wrapped > 10
+    assert 5 < wrapped < 60
+
+
+def test_add_noise_is_mostly_pdf_layout_debris():
+    """As in real statements: line breaks, split ids and control characters lead; markup is rare."""
+    segments = _segments()
+    layout = markup = 0
+    for seed in range(1000):
+        text = "".join(segment.text for segment in add_noise(segments, random.Random(seed)))
+        layout += bool("\n" in text or set(text) & set(CONTROL_CHARS) or "- " in text)
+        markup += bool(re.search(r"</?\w+>|\\\w+\{|&amp;|~", text) or set(text) & set(ZERO_WIDTH_CHARS + ODD_SPACES)
+                       or any(ligature in text for _, ligature in LIGATURES))
+    assert layout > 700
+    assert markup < 200

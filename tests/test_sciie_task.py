@@ -222,10 +222,14 @@ def test_score_stamps_and_rows(tmp_path, files):
     report, documents = score_rows(task, config, test, rows)
     assert report["stamp"] | {"data_hash": "-"} == {
         "task": "sciie", "task_variant": "end2end", "method": "exact-match-micro", "data_hash": "-",
-        "matching": "exact strings after collapsing whitespace; case-sensitive; distinct tuples per sentence",
+        "matching": "exact strings as the SciER files write them (case-sensitive, spacing as in the sentence, no "
+                    "normalisation); distinct tuples per sentence; tp/fp/fn summed over sentences; an unreadable "
+                    "answer scores as empty, its gold counted as misses",
         "split": "SciER dev", "sentences": 3, "documents_without_prediction": 0}
     assert len(report["stamp"]["data_hash"]) == 16
     assert report["parse_failures"] == 1 and rows[1]["parse_failed"] and (rows[1]["ner"], rows[1]["rel"]) == ([], [])
+    assert documents[1]["ner"]["pred"] == 0 and documents[1]["ner"]["gold"] > 0  # unreadable: its gold all missed
+    assert documents[1]["ner"]["matched"] == 0 and documents[1]["parse_failed"]
     assert report["metrics"]["ner"]["matched"] == 3 and report["metrics"]["rel"]["matched"] == 2
     assert [d["id"] for d in documents] == [r["id"] for r in test]
     assert task.board.headline == "metrics.headline.f1" and report["metrics"]["headline"]["level"] == "rel_plus"
@@ -234,9 +238,18 @@ def test_score_stamps_and_rows(tmp_path, files):
     assert task.oracle_samples(config) == 4 and score_rows(task, config, test, rows)[0]["metrics"] == report["metrics"]
 
 
-def test_score_samples_reports_an_oracle(tmp_path, files):
+def test_score_samples_reports_best_and_average_at_k(tmp_path, files):
     task, _, splits = prepared(tmp_path, files)
     test = splits["test"]
     samples = [["garbage", task.target({**r, "sft_format": "plain"})] for r in test]
-    oracle = task.score_samples(test, samples)["oracle_best_at_k"]
-    assert oracle["k"] == 2 and oracle["oracle"] and oracle["metrics"]["rel_plus"]["f1"] == 1.0
+    sampled = task.score_samples(test, samples)
+    oracle, average = sampled["oracle_best_at_k"], sampled["avg_at_k"]
+    assert oracle["k"] == average["k"] == 2 and oracle["sampled"] and average["sampled"]
+    assert oracle["oracle"] and not average["oracle"]
+    assert oracle["metrics"]["rel_plus"]["f1"] == 1.0 and oracle["unreadable_samples"] == len(test)
+    assert average["headline_f1_per_sample"] == [0.0, 1.0] and average["headline_f1"] == 0.5
+    report, _ = score_rows(task, config_for(*files), test,
+                           [task.prediction_row(r, s[1], task.parse(s[1])) for r, s in zip(test, samples, strict=True)])
+    report["metrics"].update(sampled)
+    table = task.report_table(report)
+    assert "sampled oracle Best@K (K=2): rel_plus F1 1.0000" in table and "sampled Avg@K (K=2): rel_plus F1 0.5000" in table

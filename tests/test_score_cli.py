@@ -1,7 +1,7 @@
 """`sciextract score funding`: scoring a predictions file against a gold file from the command line.
 
-Gold counts of tests/fixtures/funding_small.jsonl, by hand (distinct normalized items per funder; no two
-funders of one record are similar enough to merge):
+Gold counts of tests/fixtures/funding_small.jsonl, by hand (every listed item counts; the fixture lists no item
+twice under one funder, and no two funders of one record are similar enough to merge in any mode):
 
 record  funders                              award ids  schemes  titles
 fx-1    NSF, NIH                         2   3          0        0
@@ -36,6 +36,7 @@ PER_RECORD = {  # (funder, award_id, scheme, title) gold counts, from the table 
     "fx-5": (1, 1, 0, 0), "fx-6": (1, 2, 0, 1), "fx-7": (1, 1, 1, 0), "fx-8": (2, 1, 1, 0),
 }
 LEVELS = ("funder", "award_id", "scheme", "title")
+MODES = ("balanced", "permissive", "strict")
 METRIC_KEYS = {"precision", "recall", "f1", "f0_5", "f1_5", "gold", "pred", "matched"}
 
 
@@ -96,9 +97,13 @@ def test_report_has_exactly_the_documented_shape(funding_file, tmp_path):
                       "--set", "evaluate.funding.funder_threshold=0.9",
                       "--set", "evaluate.funding.text_threshold=0.75")
     assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents"}
-    assert set(report["metrics"]) == set(LEVELS)
+    assert set(report["metrics"]) == {*LEVELS, "by_mode"}
+    assert list(report["metrics"]["by_mode"]) == list(MODES)
     for level in LEVELS:
         assert set(report["metrics"][level]) == METRIC_KEYS
+        for mode in MODES:
+            assert set(report["metrics"]["by_mode"][mode][level]) == METRIC_KEYS
+    assert {level: report["metrics"][level] for level in LEVELS} == report["metrics"]["by_mode"]["strict"]
     stamp = report["stamp"]
     assert stamp["mode"] == "strict"
     assert stamp["funder_threshold"] == 0.9
@@ -122,10 +127,35 @@ def test_default_mode_and_thresholds_are_stamped(funding_file, tmp_path):
 def test_table_is_printed_to_stdout(funding_file, tmp_path, capsys):
     rows = [{"id": r["id"], "predicted_funders": r["funders"]} for r in gold_records(funding_file)]
     score_ok(funding_file, write_rows(tmp_path / "pred.jsonl", rows), tmp_path / "m.json")
-    out = capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("mode ")] == ["mode balanced (headline)", "mode permissive",
+                                                                    "mode strict"]
     for level in LEVELS:
-        assert any(line.startswith(level) for line in out.splitlines())
-    assert "documents 8, parse failures 0" in out
+        assert sum(line.startswith(level) for line in lines) == 3
+    assert "documents 8, parse failures 0 (0.00%), headline mode balanced" in lines
+
+
+def test_every_mode_is_scored_and_the_headline_follows_the_mode_setting(funding_file, tmp_path):
+    rows = [{"id": r["id"], "predicted_funders": r["funders"]} for r in gold_records(funding_file)]
+    # fx-1: "National Science Foundation" (2 ids) predicted as "National Science Foundation of the United States":
+    # balanced 0.85 (token subset, 27/48 of the length) and permissive 1.0 (substring) match; strict 0.72 does not
+    rows[0]["predicted_funders"] = [{**rows[0]["predicted_funders"][0],
+                                     "funder_name": "National Science Foundation of the United States"},
+                                    rows[0]["predicted_funders"][1]]
+    predictions = write_rows(tmp_path / "pred.jsonl", rows)
+    # strict: funders 10 gold, 10 pred, 9 matched; the 2 NSF ids sit under unmatched funders: 12 / 12 / 10
+    expected = {"balanced": {"funder": (10, 10, 10), "award_id": (12, 12, 12)},
+                "permissive": {"funder": (10, 10, 10), "award_id": (12, 12, 12)},
+                "strict": {"funder": (10, 10, 9), "award_id": (12, 12, 10)}}
+    for headline in MODES:
+        report = score_ok(funding_file, predictions, tmp_path / f"{headline}.json", headline)
+        by_mode = report["metrics"]["by_mode"]
+        for mode, levels in expected.items():
+            for level, counts in levels.items():
+                assert (by_mode[mode][level]["gold"], by_mode[mode][level]["pred"],
+                        by_mode[mode][level]["matched"]) == counts, (headline, mode, level)
+        assert report["metrics"]["funder"] == by_mode[headline]["funder"]
+    assert report["metrics"]["funder"]["f1"] == pytest.approx(0.9)  # strict headline: P = R = 9/10
 
 
 def test_data_hash_depends_on_gold_only(funding_file, tmp_path):

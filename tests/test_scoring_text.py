@@ -19,6 +19,15 @@ def test_ftfy_repairs_mojibake_and_html_entities():
 
 def test_curly_quotes_become_straight():
     assert normalize_text("\u2018Ramón y Cajal\u2019 \u201cprogramme\u201d") == "'Ramón y Cajal' \"programme\""
+    # the low-9 and reversed-9 forms too (ftfy straightens every curly quote)
+    assert normalize_text("\u201aa\u201b \u201eb\u201f") == "'a' \"b\""
+
+
+def test_tex_quotes_become_double_quotes():
+    # `` and '' -> " ; ‘‘ ’’ are first straightened to '' and then follow the same rule; a lone ` stays
+    assert normalize_text("``Deep learning'' grant") == '"Deep learning" grant'
+    assert normalize_text("\u2018\u2018Deep learning\u2019\u2019 grant") == '"Deep learning" grant'
+    assert normalize_text("a ` b") == "a ` b"
 
 
 def test_star_bullet_and_asterisk_are_dropped():
@@ -87,6 +96,22 @@ def test_balanced_acronym_must_be_upper_case():
     assert name_similarity("National Science Foundation (nsf)", "NSF") == pytest.approx(4 / 36)
 
 
+def test_balanced_acronym_is_any_upper_case_parenthetical():
+    # "NIH/NCI".isupper() (the "/" has no case): token_sort "(NIH/NCI) Cancer Institute National" (35) vs
+    # "NIH/NCI" (7): LCS 7 -> 14/42 = 0.333; acronym ratio 100 -> 0.90
+    assert name_similarity("National Cancer Institute (NIH/NCI)", "NIH/NCI", "strict") == pytest.approx(14 / 42)
+    assert name_similarity("National Cancer Institute (NIH/NCI)", "NIH/NCI") == 0.90
+    # non-ASCII capitals: token_sort "(ÖAW) Akademie Wissenschaften der Österreichische" (49) vs "ÖAW": 6/52
+    name = "Österreichische Akademie der Wissenschaften (ÖAW)"
+    assert name_similarity(name, "ÖAW", "strict") == pytest.approx(6 / 52)
+    assert name_similarity(name, "ÖAW") == 0.90
+    # the content is stripped: "( NSF )" reads as "NSF" (token_sort "( ) Agency NSF" vs "NSF": 6/17)
+    assert name_similarity("Agency ( NSF )", "NSF", "strict") == pytest.approx(6 / 17)
+    assert name_similarity("Agency ( NSF )", "NSF") == 0.90
+    # digits alone have no case, so "(2019)" is no acronym: token_sort "(2019) Fund" vs "2019": 8/15 stays
+    assert name_similarity("Fund (2019)", "2019") == pytest.approx(8 / 15)
+
+
 def test_balanced_token_subset_raise():
     # tokens {max, planck} ⊂ {max, planck, society}; 10/18 = 0.56 >= 0.45; token_sort 20/28 = 0.714 -> 0.85
     assert name_similarity("Max Planck Society", "Max Planck", "strict") == pytest.approx(20 / 28)
@@ -108,12 +133,13 @@ def test_balanced_token_subset_negative_cases():
     assert name_similarity("Max Planck Society", "Planck Fund") == pytest.approx(14 / 29)
 
 
-def test_balanced_tie_in_length_treats_first_argument_as_longer():
+def test_balanced_tie_in_length_treats_first_argument_as_shorter():
     # both 12 characters; token_sort: LCS 10 -> 20/24 = 0.833
-    # first = "(ABCDEFGHIJ)" is "longer": acronym vs "ABCDEFGHIJKL": 20/22 = 90.9 -> 0.90
-    assert name_similarity("(ABCDEFGHIJ)", "ABCDEFGHIJKL") == 0.90
-    # first = "ABCDEFGHIJKL" is "longer": it has no parenthetical -> stays 0.833
-    assert name_similarity("ABCDEFGHIJKL", "(ABCDEFGHIJ)") == pytest.approx(20 / 24)
+    # first = "ABCDEFGHIJKL" is the shorter, so "(ABCDEFGHIJ)" is the longer: its acronym vs "ABCDEFGHIJKL":
+    # ratio 20/22 = 90.9 -> 0.90
+    assert name_similarity("ABCDEFGHIJKL", "(ABCDEFGHIJ)") == 0.90
+    # first = "(ABCDEFGHIJ)" is the shorter; the longer "ABCDEFGHIJKL" has no parenthetical -> stays 0.833
+    assert name_similarity("(ABCDEFGHIJ)", "ABCDEFGHIJKL") == pytest.approx(20 / 24)
 
 
 def test_balanced_keeps_higher_scores():
@@ -122,10 +148,14 @@ def test_balanced_keeps_higher_scores():
     assert name_similarity("Wellcome Trust", "Trust Wellcome") == 1.0
 
 
-def test_empty_strings():
-    # rapidfuzz: ratio of two empty strings is 100, against a non-empty string 0; the empty shorter never qualifies
-    assert name_similarity("", "") == 1.0
-    assert name_similarity("", "NSF") == 0.0
+def test_empty_strings_score_zero_in_balanced_mode_only():
+    # balanced: an empty string on either side scores 0.0, two empty strings included
+    assert name_similarity("", "") == 0.0
+    assert name_similarity("", "NSF") == 0.0 and name_similarity("NSF", "") == 0.0
+    # strict and permissive keep rapidfuzz's answer: ratio("", "") = 100, against a non-empty string 0
+    for mode in ("strict", "permissive"):
+        assert name_similarity("", "", mode) == 1.0
+        assert name_similarity("", "NSF", mode) == 0.0
 
 
 def test_similarity_matrix_matches_pairwise_scores():

@@ -96,6 +96,14 @@ def cmd_score(args):
     score_file(get_task(config.task), config, gold=args.gold, predictions=args.predictions, output=args.output)
 
 
+def cmd_reward(args):
+    from sciextract.tasks import get_task
+    from sciextract.train.rewards import reward_file
+
+    config = _config(args)
+    reward_file(get_task(config.task), config, gold=args.gold, predictions=args.predictions, output=args.output)
+
+
 def cmd_ensemble(args):
     from sciextract.tasks.review.ensemble import ensemble_files
 
@@ -104,8 +112,13 @@ def cmd_ensemble(args):
 
 
 def cmd_calibrate_threshold(args):
-    from sciextract.tasks.review.calibrate import calibrate_threshold_file
+    from sciextract.tasks.review.calibrate import calibrate_paraphrase_file, calibrate_threshold_file
 
+    if args.paraphrases is not None:
+        calibrate_paraphrase_file(_config(args), pairs=args.paraphrases, output=args.output)
+        return
+    if args.predictions is None or args.gold is None:
+        raise InputError("calibrate-threshold", "give --predictions and --gold, or --paraphrases")
     calibrate_threshold_file(_config(args), gold=args.gold, predictions=args.predictions, output=args.output)
 
 
@@ -162,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="write the metrics JSON here")
     p.set_defaults(func=cmd_score)
 
+    p = sub.add_parser(
+        "reward", help="the GRPO reward of any predictions file against a gold file of the task, one row per gold row",
+        description="Write one JSONL row per gold row, {id, reward, components}, the reward weighted with params' "
+                    "grpo.rewards.<task>. A prediction row is joined to the gold as `score` joins it; its raw_output "
+                    "is rewarded when present, else its structured answer rendered as JSON text (for SciIE the "
+                    "answer_format and think_relevance rewards then judge bare JSON, not the tagged <think>/<answer> "
+                    "format, and pay nothing). A gold row without a prediction, or a row flagged "
+                    "parse_failed without raw_output, is rewarded as an empty output.")
+    p.add_argument("--task", help="override params.yaml's task")
+    p.add_argument("--gold", required=True, type=Path, help="gold records in the task's format (rows with an id)")
+    p.add_argument("--predictions", required=True, type=Path,
+                   help="JSONL rows joined to the gold on `id`, each with `raw_output` or the structured answer")
+    p.add_argument("--output", required=True, type=Path, help="write the reward rows (JSONL) here")
+    p.set_defaults(func=cmd_reward)
+
     p = sub.add_parser("ensemble", help="combine two or more models' review prediction files into one")
     p.add_argument("--task", choices=["review"], required=True)
     p.add_argument("--predictions", required=True, type=Path, nargs="+",
@@ -172,10 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, type=Path)
     p.set_defaults(func=cmd_ensemble)
 
-    p = sub.add_parser("calibrate-threshold", help="review F1 as a function of the matching threshold (0.50-0.80)")
+    p = sub.add_parser("calibrate-threshold", help="review F1 as a function of the matching threshold (0.50-0.80), or "
+                       "with --paraphrases the threshold at which the encoder agrees best with SPECTER2-style matching")
     p.add_argument("--task", choices=["review"], required=True)
-    p.add_argument("--predictions", required=True, type=Path)
-    p.add_argument("--gold", required=True, type=Path)
+    p.add_argument("--predictions", type=Path)
+    p.add_argument("--gold", type=Path)
+    p.add_argument("--paraphrases", type=Path, help="JSONL {text_a, text_b, same_concern}: print the threshold at which "
+                   "the configured encoder agrees best with SPECTER2-style matching")
     p.add_argument("--output", type=Path, help="write OUTPUT.json and OUTPUT.csv")
     p.set_defaults(func=cmd_calibrate_threshold)
     return parser

@@ -252,6 +252,9 @@ class ReviewEvalSettings:
     """Hub revision (branch, tag or commit) of a hub encoder; null is the default branch."""
     threshold: float = 0.65
     """Cosine similarity at or above which a model concern and a human concern match (one-to-one)."""
+    threshold_calibrated_for: str | None = "allenai/specter2_base"
+    """Encoder whose similarity scale `threshold` was calibrated on, stamped next to the encoder; the published
+    0.65 is SPECTER2's. Set it (with the threshold) from `sciextract calibrate-threshold --paraphrases`."""
     dedup: str = "exact"
     """`exact` (whitespace-collapsed, lower-cased text) or `embedding` (cosine >= dedup_threshold); keeps the first."""
     dedup_threshold: float = 0.95
@@ -278,9 +281,10 @@ class SciIEEvalSettings:
     """SciIE evaluation options."""
 
     best_at_k: int = 0
-    """Oracle Best@K over K sampled outputs per sentence (0: off). It picks each sentence's best sample
-    with the gold answer, so it is an upper bound labelled `oracle_best_at_k`, never a model score; it needs
-    the evaluate stage to draw the samples (see README, "The SciIE task")."""
+    """K sampled outputs per sentence for the sampled metrics (0: off): `oracle_best_at_k` picks per sentence
+    the best NER sample and, separately, the best relation sample using gold (an upper bound, never a model
+    score); `avg_at_k` averages the micro scores of the K sampled runs. Both need the evaluate stage to draw
+    the samples (see README, "The SciIE task")."""
 
 
 @dataclass

@@ -19,7 +19,7 @@ from sciextract import paths
 from sciextract.config import Config, dotted_get, to_dict
 from sciextract.errors import InputError
 from sciextract.io import write_json, write_jsonl
-from sciextract.tracking import stage_run
+from sciextract.tracking import flatten, stage_run
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +140,11 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
                                     "decoding": "sampled" if config.evaluate.do_sample else "greedy",
                                     "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash})
             if oracle_samples:
-                sampled = [raw for raw, _ in predictor(records, samples=oracle_samples)]
-                report["metrics"].update(task.score_samples(records, [sampled[i:i + oracle_samples] for i in
-                                                                      range(0, len(sampled), oracle_samples)]))
-                report["stamp"]["oracle_samples"] = oracle_samples
+                outputs = [raw for raw, _ in predictor(records, samples=oracle_samples)]
+                sampled = task.score_samples(records, [outputs[i:i + oracle_samples]
+                                                       for i in range(0, len(outputs), oracle_samples)])
+                report["metrics"].update(sampled)
+                report["stamp"].update({"oracle_samples": oracle_samples, "sampled_metrics": sorted(sampled)})
             results[set_name] = report
             write_jsonl(out_dir / "predictions" / f"{set_name}.jsonl", rows)
             write_jsonl(out_dir / "predictions" / f"{set_name}.documents.jsonl", documents)
@@ -153,10 +154,8 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
 
 
 def _log_evaluation(set_name: str, report: dict, rows: list[dict], seconds: float) -> None:
-    flat = {}
-    for level, values in report["metrics"].items():
-        if isinstance(values, dict):
-            flat.update({f"{set_name}/{level}/{k}": float(v) for k, v in values.items() if isinstance(v, (int, float))})
+    flat = {f"{set_name}/{key.replace('.', '/')}": float(value) for key, value in flatten(report["metrics"]).items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool)}
     for key in ("parse_failure_rate", "documents"):
         if key in report:
             flat[f"{set_name}/{key}"] = float(report[key])

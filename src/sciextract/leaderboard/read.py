@@ -102,7 +102,7 @@ def _resolve(metric: CountedMetric, report: dict, path: Path, where: str) -> Cou
             raise InputError(path, f"expected the name of a count level, got {value!r}", field=f"{where}.{match[1]}")
         return value
 
-    return CountedMetric(_PLACEHOLDER.sub(value_at, metric.counts_at), metric.stat)
+    return CountedMetric(_PLACEHOLDER.sub(value_at, metric.counts_at), metric.stat, metric.empty)
 
 
 def document_intervals(doc_path: Path, counted: dict[str, CountedMetric], values: dict[str, float | None],
@@ -140,7 +140,10 @@ def _counted(metric: CountedMetric):
     prefix = f"{metric.counts_at}." if metric.counts_at else ""
 
     def recompute(sums: dict[str, float]) -> float:
-        return prf(sums[f"{prefix}matched"], sums[f"{prefix}gold"], sums[f"{prefix}pred"])[metric.stat]
+        gold, pred = sums[f"{prefix}gold"], sums[f"{prefix}pred"]
+        if gold == 0 and pred == 0:
+            return metric.empty
+        return prf(sums[f"{prefix}matched"], gold, pred)[metric.stat]
 
     return recompute
 

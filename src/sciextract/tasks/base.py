@@ -7,6 +7,7 @@ board, so adding a task never touches it.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
@@ -56,6 +57,9 @@ class CountedMetric:
 
     counts_at: str
     stat: str
+    empty: float = 1.0
+    """The value when the summed gold and predicted counts are both 0: `scoring.fbeta`'s 1.0 by default; 0.0 for
+    tasks whose published scorer reports an empty level as 0.0 (funding, review)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,11 @@ class Task(ABC):
     def parse(self, text: str | None) -> Parsed:
         """Read any model output; never raises. Unreadable outputs are `Parsed(empty, failed=True)`."""
 
+    def render_answer(self, answer: Any) -> str:
+        """A structured answer as the text a model would write (the SFT target's format), for rewarding prediction
+        rows that carry no `raw_output`."""
+        return json.dumps(answer, ensure_ascii=False)
+
     @abstractmethod
     def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         """The structured answer held in a prediction row's `answer_fields`, validated (errors name the file,
@@ -154,14 +163,14 @@ class Task(ABC):
                                    "'raw_output'", line)
         return self.parse(raw)
 
-    def join_predictions(self, records: list[dict], rows: list[tuple[int | None, dict]], *,
-                         path: str | Path | None = None) -> list[Parsed | None]:
-        """Prediction rows joined to `records` on `id` (or, in a row without one, on the task's `text_key`):
-        one answer per record, None where no row names it. A row naming no record, or a second row for a
-        record, is an error naming the file and line."""
+    def join_rows(self, records: list[dict], rows: list[tuple[int | None, dict]], *,
+                  path: str | Path | None = None) -> list[tuple[int | None, dict] | None]:
+        """Prediction rows `(line, row)` joined to `records` on `id` (or, in a row without one, on the task's
+        `text_key`): one row per record, None where no row names it. A row naming no record, or a second row for
+        a record, is an error naming the file and line."""
         by_id = {str(record["id"]): index for index, record in enumerate(records)}
         by_text = {record[self.text_key]: index for index, record in enumerate(records)} if self.text_key else {}
-        joined: list[Parsed | None] = [None] * len(records)
+        joined: list[tuple[int | None, dict] | None] = [None] * len(records)
         for line, row in rows:
             row_id = row.get("id")
             if isinstance(row_id, (str, int)) and not isinstance(row_id, bool):
@@ -175,8 +184,14 @@ class Task(ABC):
                 raise InputError(path, "prediction has no matching gold record", line, key)
             if joined[index] is not None:
                 raise InputError(path, f"second prediction for record '{records[index]['id']}'", line, key)
-            joined[index] = self.prediction_from_row(row, path=path, line=line)
+            joined[index] = (line, row)
         return joined
+
+    def join_predictions(self, records: list[dict], rows: list[tuple[int | None, dict]], *,
+                         path: str | Path | None = None) -> list[Parsed | None]:
+        """The answers of `join_rows`: one `Parsed` per record, None where no row names it."""
+        return [None if entry is None else self.prediction_from_row(entry[1], path=path, line=entry[0])
+                for entry in self.join_rows(records, rows, path=path)]
 
     # -- RL -------------------------------------------------------------------------------------
     @abstractmethod

@@ -1,14 +1,34 @@
-"""What the leaderboard shows of the funding task: P/R/F1/F0.5 per level, parse failures; ranked by funder F1."""
+"""What the leaderboard shows of the funding task, ranked by funder F1 of the headline mode.
+
+Per level P/R/F1/F0.5 of the headline mode (`evaluate.funding.mode`, balanced unless params say otherwise),
+F1.5 for funders and award ids as the published tables give it, the funder and award-id F1 of the other two
+similarity modes (`metrics.by_mode.<mode>`; every evaluation reports all three), and parse failures.
+"""
 
 from __future__ import annotations
 
 from sciextract.tasks.base import CountedMetric, TaskBoard, prf_columns
 
 LEVELS = ("funder", "award_id", "scheme", "title")
+HEADLINE_LEVELS = ("funder", "award_id")
+"""The levels the published tables lead with: they also get F1.5 and a column per other mode."""
+OTHER_MODES = ("permissive", "strict")
+"""The modes beside the default headline mode, balanced."""
 
+_STATS = ("precision", "recall", "f1", "f0_5")
+_EXTRA_STATS = {level: ("f1_5",) for level in HEADLINE_LEVELS}
+
+# documents.jsonl rows carry the headline mode's counts at `<level>` and every mode's at `by_mode.<mode>.<level>`.
+# A level without gold or predicted items scores 0.0, as in the published harness (`empty=0.0`).
 BOARD = TaskBoard(
-    columns={**{path: header for level in LEVELS for path, header in prf_columns(level, level).items()},
+    columns={**{path: header for level in LEVELS
+                for path, header in prf_columns(level, level, _STATS + _EXTRA_STATS.get(level, ())).items()},
+             **{f"metrics.by_mode.{mode}.{level}.f1": f"{mode} {level} F1" for mode in OTHER_MODES
+                for level in HEADLINE_LEVELS},
              "parse_failure_rate": "parse failures"},
     headline="metrics.funder.f1",
-    intervals={f"metrics.{level}.f1": CountedMetric(level, "f1") for level in LEVELS},
+    intervals={**{f"metrics.{level}.f1": CountedMetric(level, "f1", empty=0.0) for level in LEVELS},
+               **{f"metrics.{level}.f1_5": CountedMetric(level, "f1_5", empty=0.0) for level in HEADLINE_LEVELS},
+               **{f"metrics.by_mode.{mode}.{level}.f1": CountedMetric(f"by_mode.{mode}.{level}", "f1", empty=0.0)
+                  for mode in OTHER_MODES for level in HEADLINE_LEVELS}},
 )

@@ -1,12 +1,20 @@
-"""Noise that real funding statements carry: OCR slips, Unicode debris, and leftover markup.
+"""Noise that real funding statements carry: PDF layout debris, OCR slips, Unicode debris and leftover markup.
 
-Two kinds, treated differently where gold spans are concerned:
+Real statements are mostly clean. What debris they have comes from PDF layout far more often than
+from markup: a line break in the middle of a sentence, a word hyphenated across a line end, an id
+split after its dash ("ABC- 12345"), a stray control character. `NOISE_WEIGHTS` draws the kinds in
+about the proportions real statements show them; markup and invisible characters stay, rarer, for
+robustness.
 
-- *Copied* noise (`ocr_case_error`, `ocr_char_confusion`) changes characters an extractor should copy
-  as they stand; it may touch any segment, gold included, and the gold follows the noisy text.
-- *Formatting* noise (HTML tags and entities, LaTeX commands, zero-width characters, odd spaces,
-  ligatures) is what a reader strips; it only ever edits plain segments, never a gold one. Markup
-  may *surround* a gold segment, by editing the plain neighbours on either side.
+Three kinds, treated differently where gold spans are concerned:
+
+- *Copied* noise (`ocr_case_error`, `ocr_char_confusion`, `split_id_after_dash`) changes characters an
+  extractor should copy as they stand; it may touch any segment, gold included, and the gold follows
+  the noisy text.
+- *Layout* noise (`break_line`, `hyphenate_line_break`, `insert_control_char`) and *formatting* noise
+  (HTML tags and entities, LaTeX commands, zero-width characters, odd spaces, ligatures) are what a
+  reader strips; they only ever edit plain segments, never a gold one. Markup may *surround* a gold
+  segment, by editing the plain neighbours on either side.
 
 Every function is pure: it takes the `random.Random` to draw from and returns new values.
 """
@@ -24,10 +32,14 @@ LIGATURES = (("ffi", "\ufb03"), ("ffl", "\ufb04"), ("ff", "\ufb00"), ("fi", "\uf
 OCR_CONFUSIONS = {"0": "O", "O": "0", "1": "l", "l": "1", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8"}
 HTML_WRAPPERS = ("italic", "bold", "i", "b", "em", "sc")
 LATEX_WRAPPERS = ("textit", "emph", "textbf", "textsc")
+CONTROL_CHARS = ("\x0c", "\x02", "\x03", "\x01", "\x1f")
 
 # A word not inside markup: not a tag name (`<b>`), a command (`\\emph`) or an argument already wrapped.
 _WORD = re.compile(r"(?<![<\\/{\w])[^\W\d_](?:[\w'’.-]*[^\W_])?(?![>}\w])")
 _SPACE = re.compile(r" ")
+_INNER_SPACE = re.compile(r"(?<=\S) (?=\S)")
+_LONG_WORD = re.compile(r"(?<![\w-])[a-z]{6,}(?![\w-])")
+_DASH_BEFORE_DIGITS = re.compile(r"(?<=[A-Za-z0-9])-(?=\d{3})")
 
 
 @dataclass(frozen=True)
@@ -118,9 +130,60 @@ def latex_markup(text: str, rng: random.Random) -> str:
     return f"{text[:word.start()]}\\{rng.choice(LATEX_WRAPPERS)}{{{word.group()}}}{text[word.end():]}"
 
 
-COPIED_NOISE: tuple[Callable[[str, random.Random], str], ...] = (ocr_case_error, ocr_char_confusion)
+def break_line(text: str, rng: random.Random) -> str:
+    """Turn one to three spaces between words into line breaks, as text copied out of a PDF column keeps them."""
+    spaces = [match.start() for match in _INNER_SPACE.finditer(text)]
+    if not spaces:
+        return text
+    chars = list(text)
+    for index in rng.sample(spaces, k=min(len(spaces), rng.choice((1, 1, 2, 3)))):
+        chars[index] = "\n"
+    return "".join(chars)
+
+
+def hyphenate_line_break(text: str, rng: random.Random) -> str:
+    """Split one long lower-case word across a line end with a hyphen ('sup-\\nport'), as PDF text does."""
+    words = list(_LONG_WORD.finditer(text))
+    if not words:
+        return text
+    word = rng.choice(words)
+    cut = word.start() + rng.randint(2, len(word.group()) - 3)
+    return f"{text[:cut]}-\n{text[cut:]}"
+
+
+def split_id_after_dash(text: str, rng: random.Random) -> str:
+    """Put a space after a dash that precedes digits ('ABC-12345' -> 'ABC- 12345'), as a PDF line end leaves it."""
+    dashes = [match.start() for match in _DASH_BEFORE_DIGITS.finditer(text)]
+    if not dashes:
+        return text
+    index = rng.choice(dashes) + 1
+    return text[:index] + " " + text[index:]
+
+
+def insert_control_char(text: str, rng: random.Random) -> str:
+    """Leave one control character next to a space, as PDF extraction sometimes does."""
+    spaces = [match.start() for match in _SPACE.finditer(text)]
+    if not spaces:
+        return text
+    index = rng.choice(spaces) + rng.choice((0, 1))
+    return text[:index] + rng.choice(CONTROL_CHARS) + text[index:]
+
+
+COPIED_NOISE: tuple[Callable[[str, random.Random], str], ...] = (
+    ocr_case_error, ocr_char_confusion, split_id_after_dash)
+LAYOUT_NOISE: tuple[Callable[[str, random.Random], str], ...] = (
+    break_line, hyphenate_line_break, insert_control_char)
 FORMATTING_NOISE: tuple[Callable[[str, random.Random], str], ...] = (
     insert_zero_width, replace_spaces, apply_ligatures, html_markup, latex_markup)
+# How often each kind is drawn, about as real statements show them: among statements with debris,
+# mid-sentence line breaks lead, then ids split after a dash and hyphenated line ends; OCR slips,
+# control characters and the formatting kinds are rare (markup is about 1% of real statements).
+NOISE_WEIGHTS: dict[Callable[[str, random.Random], str], int] = {
+    break_line: 18, split_id_after_dash: 30, hyphenate_line_break: 8, insert_control_char: 4,
+    ocr_case_error: 3, ocr_char_confusion: 3,
+    insert_zero_width: 2, replace_spaces: 2, apply_ligatures: 1, html_markup: 2, latex_markup: 3,
+}
+_ORDER = COPIED_NOISE + LAYOUT_NOISE + FORMATTING_NOISE
 
 
 def _wrap_gold(segments: list[Segment], rng: random.Random, use_latex: bool) -> None:
@@ -140,12 +203,14 @@ def _wrap_gold(segments: list[Segment], rng: random.Random, use_latex: bool) -> 
 
 
 def add_noise(segments: Sequence[Segment], rng: random.Random, attempts: int = 5) -> list[Segment]:
-    """Apply one to three kinds of noise; the result has the same length and the same gold flags.
+    """Apply one kind of noise, sometimes two; the result has the same length and the same gold flags.
 
-    Copied noise picks a gold segment half the time; formatting noise edits only plain segments
-    (HTML and LaTeX may also wrap a gold segment from its neighbours, and wrap the whole statement).
-    Markup comes last, so character noise never lands inside a tag or a command. Kinds that find
-    nothing to change (no 'fi' for a ligature) are drawn again, up to `attempts` times.
+    Kinds are drawn by `NOISE_WEIGHTS`. Copied noise picks a gold segment half the time (an id split
+    after its dash only where some segment has one); layout and formatting noise edit only plain
+    segments (HTML and LaTeX may also wrap a gold segment from its neighbours, and wrap the whole
+    statement). Markup comes last, so character noise never lands inside a tag or a command. A draw
+    that finds nothing to change (no 'fi' for a ligature, no dashed id) is drawn again, up to
+    `attempts` times.
     """
     noisy = list(segments)
     for _ in range(attempts):
@@ -155,23 +220,40 @@ def add_noise(segments: Sequence[Segment], rng: random.Random, attempts: int = 5
     return noisy
 
 
+def _draw_kinds(rng: random.Random) -> list[Callable[[str, random.Random], str]]:
+    """One or two distinct kinds by `NOISE_WEIGHTS`, in application order (copied, layout, formatting)."""
+    count = rng.choice((1, 1, 1, 2))
+    kinds: list[Callable[[str, random.Random], str]] = []
+    while len(kinds) < count:
+        kind = rng.choices(list(NOISE_WEIGHTS), weights=list(NOISE_WEIGHTS.values()))[0]
+        if kind not in kinds:
+            kinds.append(kind)
+    return sorted(kinds, key=_ORDER.index)
+
+
 def _noise_once(segments: Sequence[Segment], rng: random.Random) -> list[Segment]:
-    """One draw of noise kinds, applied in a fixed order (copied, character-level, then markup)."""
+    """One draw of noise kinds, applied in a fixed order (copied, layout and character-level, then markup)."""
     noisy = list(segments)
-    order = COPIED_NOISE + FORMATTING_NOISE
-    kinds = sorted(rng.sample(order, k=rng.choice((1, 1, 2, 2, 3))), key=order.index)
     wrap_paragraph = False
     plain = [index for index, segment in enumerate(noisy) if not segment.gold and segment.text.strip()]
     gold = [index for index, segment in enumerate(noisy) if segment.gold]
-    for kind in kinds:
+    for kind in _draw_kinds(rng):
         if kind in COPIED_NOISE:
             pool = gold if gold and (rng.random() < 0.5 or not plain) else plain
+            if kind is split_id_after_dash:
+                pool = [index for index in gold + plain if _DASH_BEFORE_DIGITS.search(noisy[index].text)]
             if pool:
                 index = rng.choice(pool)
                 noisy[index] = replace(noisy[index], text=kind(noisy[index].text, rng))
             continue
-        for index in rng.sample(plain, k=min(len(plain), rng.randint(1, 3))):
-            noisy[index] = replace(noisy[index], text=kind(noisy[index].text, rng))
+        wanted = rng.randint(1, 3 if kind in FORMATTING_NOISE else 2)
+        for index in rng.sample(plain, k=len(plain)):  # the first plain segments the kind can change
+            text = kind(noisy[index].text, rng)
+            if text != noisy[index].text:
+                noisy[index] = replace(noisy[index], text=text)
+                wanted -= 1
+                if not wanted:
+                    break
         if kind in (html_markup, latex_markup) and rng.random() < 0.5:
             _wrap_gold(noisy, rng, use_latex=kind is latex_markup)
         wrap_paragraph = wrap_paragraph or (kind is html_markup and rng.random() < 0.3)

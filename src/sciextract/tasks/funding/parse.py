@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import json
-import re
 
+from sciextract.io import answer_text, clean_text, first_json_answer
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.funding.data import coerce_funders
 
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
-_FENCED = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
-_OPEN_FENCE = re.compile(r"^```[A-Za-z]*\s*")
-_JSON_START = re.compile(r"[\[{]")
-
 
 def parse_funders(text: str | None) -> Parsed:
-    """Read funders from any model output; never raises.
+    """Read funders from any model output; never raises, in time linear in the text.
 
-    Drops `<think>` blocks (an unterminated one hides everything after it), unwraps code fences, and
-    decodes the first JSON value that reads as funders: an array, `{"funders": [...]}`, or a single
-    funder object in nested or flat form. Anything else, including an answer cut off mid-JSON, is a
-    parse failure with no funders.
+    Lone surrogates become U+FFFD; drops `<think>` blocks (an unterminated one hides everything after it),
+    unwraps code fences, and decodes the first JSON value that reads as funders: an array, `{"funders": [...]}`,
+    or a single funder object in nested or flat form, also nested inside another value. Anything else, including
+    an answer cut off mid-JSON, is a parse failure with no funders.
     """
     if not text:
         return Parsed([], failed=True)
-    text = _THINK_BLOCK.sub("", text).split("<think>")[0]
-    fenced = _FENCED.search(text)
-    text = fenced.group(1) if fenced else _OPEN_FENCE.sub("", text.strip())
-    text = text.strip()
-    decoder = json.JSONDecoder()
-    for match in _JSON_START.finditer(text):
-        try:
-            value, _ = decoder.raw_decode(text, match.start())
-        except json.JSONDecodeError as exc:
-            if exc.pos >= len(text):
-                break  # truncated: the values nested inside it are fragments, not the answer
-            continue
-        except (ValueError, RecursionError):  # over-long integers, absurd nesting
-            continue
-        funders = coerce_funders(value)
-        if funders is not None:
-            return Parsed(funders, failed=False)
-    return Parsed([], failed=True)
+    funders = first_json_answer(answer_text(clean_text(text)), coerce_funders, stop_at_cut=True)
+    return Parsed([], failed=True) if funders is None else Parsed(funders, failed=False)
 
 
 def render_funders(funders: list[dict]) -> str:

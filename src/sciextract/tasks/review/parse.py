@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from sciextract.io import EmbeddedJson, answer_text, clean_text
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.review.data import (
     CATEGORIES,
@@ -58,9 +59,6 @@ def coerce_concerns(items: list, notes: Counter | None = None) -> tuple[list[dic
     return concerns, notes
 
 
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
-_FENCED = re.compile(r"```[A-Za-z]*\s*(.*?)```", re.DOTALL)
-_OPEN_FENCE = re.compile(r"^```[A-Za-z]*\s*")
 _ITEM_START = re.compile(r"[\[{]")
 
 
@@ -70,68 +68,78 @@ def _skip_space(text: str, pos: int) -> int:
     return pos
 
 
-def _read_items(text: str, pos: int) -> tuple[list, bool, bool]:
+def _read_items(reader: EmbeddedJson, pos: int, exhausted: set[int] = frozenset()
+                ) -> tuple[list, list[int], bool, bool, bool]:
     """Decode array items from `pos` (just past `[`, or where the `[` should have been).
 
-    Returns (items, closed, truncated): `closed` when a `]` ended the array; `truncated` when the text ran
-    out, or an item stopped decoding, before that (the complete items before it are kept).
+    Returns (items, item positions, closed, truncated, joined): `closed` when a `]` ended the array; `truncated`
+    when the text ran out, or an item stopped decoding, before that (the complete items before it are kept);
+    `joined` when the items reached a position of `exhausted`, from which an earlier read found no concern (the
+    read stops there, and the flags say nothing).
     """
-    decoder = json.JSONDecoder()
+    text = reader.text
     items: list = []
+    positions: list[int] = []
     while True:
         pos = _skip_space(text, pos)
         if pos >= len(text):
-            return items, False, True
+            return items, positions, False, True, False
         if text[pos] == "]":
-            return items, True, False
-        try:
-            value, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError:
-            return items, False, True
-        items.append(value)
-        pos = _skip_space(text, pos)
+            return items, positions, True, False, False
+        if pos in exhausted:
+            return items, positions, False, False, True
+        positions.append(pos)
+        read = reader.read(pos)
+        if not read.ok:
+            return items, positions, False, True, False
+        items.append(read.value)
+        pos = _skip_space(text, read.end)
         if pos < len(text) and text[pos] == ",":
             pos += 1
         elif pos < len(text) and text[pos] == "]":
-            return items, True, False
+            return items, positions, True, False, False
         elif pos < len(text) and text[pos] not in "{\"":
-            return items, False, False  # prose after the last item: the array ends there
+            return items, positions, False, False, False  # prose after the last item: the array ends there
 
 
 def parse_concerns(text: str | None) -> Parsed:
-    """Read concerns from any model output; never raises.
+    """Read concerns from any model output; never raises, in time linear in the text.
 
-    Drops `<think>` blocks and code fences, then reads the first JSON array of concern objects, recovering:
-    an array whose leading `[` is missing, `{"concerns": [...]}`, plain string arrays, truncated output
-    (the complete items are kept), unknown categories and severities (see `coerce_concerns`). An explicit
-    `[]` is a valid empty answer; output with no readable concern is a parse failure.
+    Lone surrogates become U+FFFD; drops `<think>` blocks and code fences, then reads the first JSON array of
+    concern objects, recovering: an array whose leading `[` is missing, `{"concerns": [...]}`, plain string
+    arrays, truncated output (the complete items are kept), unknown categories and severities (see
+    `coerce_concerns`). An explicit `[]` is a valid empty answer; output with no readable concern is a parse
+    failure. Each array is tried from its first item and from every item after a missing `[`; items a read
+    found no concern in are not read again from a later start.
     """
     if not text:
         return Parsed([], failed=True)
-    text = _THINK_BLOCK.sub("", text).split("<think>")[0]
-    fenced = _FENCED.search(text)
-    text = (fenced.group(1) if fenced else _OPEN_FENCE.sub("", text.strip())).strip()
+    text = answer_text(clean_text(text))
+    reader = EmbeddedJson(text)
+    exhausted: set[int] = set()
     # A string array missing its `[` can only be told from prose when the output starts with the string.
     starts = ([0] if text.startswith('"') else []) + [match.start() for match in _ITEM_START.finditer(text)]
     for start in starts:
         notes: Counter = Counter()
         if text[start] == "[":
-            items, closed, truncated = _read_items(text, start + 1)
+            first = start + 1
         else:
             if text[start] == "{":
-                try:
-                    value, _ = json.JSONDecoder().raw_decode(text, start)
-                except json.JSONDecodeError:
-                    value = None
-                if isinstance(value, dict) and isinstance(value.get("concerns"), list):
-                    concerns, notes = coerce_concerns(value["concerns"])
-                    return Parsed(concerns, failed=not concerns and bool(value["concerns"]), notes=notes)
-            items, closed, truncated = _read_items(text, start)
+                read = reader.read(start)
+                if read.ok and isinstance(read.value, dict) and isinstance(read.value.get("concerns"), list):
+                    concerns, notes = coerce_concerns(read.value["concerns"])
+                    return Parsed(concerns, failed=not concerns and bool(read.value["concerns"]), notes=notes)
+            first = start
             notes["missing_open_bracket"] += 1
+        items, positions, closed, truncated, joined = _read_items(reader, first, exhausted)
         concerns, notes = coerce_concerns(items, notes)
+        if joined and concerns:  # the part after the join decides the flags: read it all
+            items, positions, closed, truncated, _ = _read_items(reader, first)
+            concerns, notes = coerce_concerns(items, Counter(missing_open_bracket=notes["missing_open_bracket"]))
         if concerns or (closed and not items):
             notes["truncated"] += truncated
             return Parsed(concerns, failed=False, notes=+notes)
+        exhausted.update(positions)
     return Parsed([], failed=True)
 
 

@@ -40,7 +40,13 @@ from sciextract.tasks.review.encoder import load_encoder
 from sciextract.tasks.review.parse import coerce_concerns, parse_concerns, render_concerns
 from sciextract.tasks.review.postprocess import concern_texts
 from sciextract.tasks.review.rewards import DEFAULT_REWARD_WEIGHTS, semantic_f1_reward, unreadable_penalty
-from sciextract.tasks.review.score import article_predictions, embed_evaluation, evaluation_stamp, score_articles
+from sciextract.tasks.review.score import (
+    article_predictions,
+    check_scorable,
+    embed_evaluation,
+    evaluation_stamp,
+    score_articles,
+)
 
 SYSTEM_PROMPT = (
     "You are an expert peer reviewer for biomedical research papers published in high-impact journals. Identify "
@@ -134,9 +140,12 @@ class ReviewTask(Task):
     def prepare(self, config: Config, out_dir: Path) -> dict:
         """Load, drop duplicate articles, split by title+abstract, filter each split, cut the paper texts.
 
-        Training splits (sft, rl) drop figure concerns, concerns under the minimum resolution confidence (when
-        set), duplicate concerns, then articles with fewer than `min_concerns` left. The test split keeps every
-        human concern except figure concerns, and drops only articles left with none.
+        Training splits (sft, rl) drop figure concerns (flagged `requires_figure_reading`, reason `figure`, or
+        of category `figure_issue`, reason `figure_category`), concerns under the minimum resolution confidence
+        (when set), duplicate concerns, then articles with fewer than `min_concerns` left. The test split is
+        scored under the BioReview rules: it drops only flagged concerns and keeps every article, also one left
+        without any concern (`test_articles_without_concerns` in the report), whose model concerns then count
+        as false positives.
         """
         settings = config.data.review
         articles: list[dict] = []
@@ -177,6 +186,7 @@ class ReviewTask(Task):
             "splits": {split: len(rows) for split, rows in prepared.items()},
             "concerns": {split: sum(len(r["concerns"]) for r in rows) for split, rows in prepared.items()},
             "dropped": dropped,
+            "test_articles_without_concerns": sum(not row["concerns"] for row in prepared["test"]),
             "max_paper_tokens": settings.max_paper_tokens,
             "tokenizer": base,
             "cut_inputs": {split: sum(r["paper_cut"] for r in rows) for split, rows in prepared.items()},
@@ -186,7 +196,8 @@ class ReviewTask(Task):
         }
 
     def load_eval_file(self, path: str | Path, config: Config) -> list[dict]:
-        """Gold articles (figure concerns dropped) with their paper text cut exactly like the prepared splits."""
+        """Gold articles (flagged figure concerns dropped, articles left without concerns kept) with their paper
+        text cut exactly like the prepared splits."""
         budget = config.data.review.max_paper_tokens
         tokenizer, _ = paper_tokenizer()
         return [with_paper_text(article, tokenizer, budget) for article in load_gold_articles(path)]
@@ -231,6 +242,7 @@ class ReviewTask(Task):
 
     def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
         """Semantic P/R/F1 with breakdowns, the count-calibration baseline on the same articles, and the stamp."""
+        check_scorable(records)
         settings = config.evaluate.review
         generic = count_baseline_concerns(settings.baseline_concerns)
         encoder = load_encoder(settings.encoder, settings.encoder_revision)
@@ -252,15 +264,18 @@ class ReviewTask(Task):
                 "documents": len(documents)}, documents
 
     def report_table(self, report: dict) -> str:
-        m = report["metrics"]
+        m, stamp = report["metrics"], report["stamp"]
+        calibration = stamp["threshold_calibrated_for"] or "an unknown encoder"
         lines = [f"{'':<22}{'P':>8}{'R':>8}{'F1':>8}{'gold':>8}{'pred':>8}{'match':>8}",
                  f"{'concerns':<22}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['gold']:>8}{m['pred']:>8}"
                  f"{m['matched']:>8}",
-                 f"major-concern recall {m['major_recall']:.4f}, {m['mean_concerns_per_article']:.1f} concerns per article",
+                 f"major-concern recall {m['major_recall']:.4f}, minor-concern recall {m['minor_recall']:.4f}, "
+                 f"{m['mean_concerns_per_article']:.1f} concerns per article",
                  f"count baseline ({m['count_baseline']['concerns_per_article']} generic concerns): "
                  f"F1 {m['count_baseline']['f1']:.4f}",
-                 f"documents {report['documents']}, parse failures {report['parse_failures']} "
-                 f"({report['parse_failure_rate']:.2%}), encoder {report['stamp']['encoder']}"]
+                 f"documents {report['documents']} ({m['articles_without_human_concerns']} without human concerns), "
+                 f"parse failures {report['parse_failures']} ({report['parse_failure_rate']:.2%})",
+                 f"encoder {stamp['encoder']}, threshold {stamp['threshold']} (calibrated for {calibration})"]
         return "\n".join(lines)
 
 

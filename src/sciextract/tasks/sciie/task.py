@@ -43,7 +43,8 @@ from sciextract.tasks.sciie.mimic import mimic_target
 from sciextract.tasks.sciie.parse import ANSWER_KEYS, answer_for, coerce_answer, distinct, read_answer, render_answer
 from sciextract.tasks.sciie.rewards import DEFAULT_REWARD_WEIGHTS, reward_functions
 from sciextract.tasks.sciie.rules import EntityLexicon, abbreviation_relations
-from sciextract.tasks.sciie.score import EMPTY, LEVELS, METHOD, aggregate, best_at_k, predicted_items
+from sciextract.tasks.sciie.score import (EMPTY, LEVELS, MATCHING, METHOD, aggregate, avg_at_k, best_at_k,
+                                          predicted_items)
 
 TRAIN_LABEL, DEV_LABEL = "SciER train", "SciER dev"
 
@@ -149,7 +150,8 @@ class SciIETask(Task):
         if any(overlap.values()):
             raise InputError(settings.dev_file, f"sentences shared between splits: {overlap}", field="sentence")
         eval_sets = {}
-        for name, path in settings.eval_sets.items():
+        present_optional = {name: path for name, path in settings.optional_eval_sets.items() if Path(path).exists()}
+        for name, path in {**settings.eval_sets, **present_optional}.items():
             shared = cross_split_overlap({"train": sft + rl, name: load_scier(path)}, key=lambda r: r["sentence"])
             if any(shared.values()):
                 raise InputError(path, f"{sum(shared.values())} sentences also in the sft/rl splits", field="sentence")
@@ -248,7 +250,7 @@ class SciIETask(Task):
             "task": self.name,
             "task_variant": records[0]["task_variant"],
             "method": METHOD,
-            "matching": "exact strings after collapsing whitespace; case-sensitive; distinct tuples per sentence",
+            "matching": MATCHING,
             "data_hash": sha256_json([[r["id"], r["sentence"], r["ner"], r["rel"], r["rel_plus"]] for r in records])[:16],
             "split": records[0]["split"],
             "sentences": len(records),
@@ -265,16 +267,21 @@ class SciIETask(Task):
                              f"{m['pred']:>8}{m['matched']:>8}")
         lines.append(f"sentences {report['documents']}, parse failures {report['parse_failures']} "
                      f"({report['parse_failure_rate']:.2%}), variant {report['stamp']['task_variant']}")
+        for name, label in (("oracle_best_at_k", "oracle Best@K"), ("avg_at_k", "Avg@K")):
+            sampled = report["metrics"].get(name)
+            if sampled is not None:
+                lines.append(f"sampled {label} (K={sampled['k']}): {sampled['metrics']['headline']['level']} F1 "
+                             f"{sampled['headline_f1']:.4f}")
         return "\n".join(lines)
 
     def oracle_samples(self, config: Config) -> int:
         return config.evaluate.sciie.best_at_k
 
     def score_samples(self, records: list[dict], samples: list[list[str]]) -> dict:
-        """Oracle Best@K over K sampled outputs per record (see `scoring.sciie_eval.best_at_k`)."""
+        """The sampled metrics over K sampled outputs per record: `oracle_best_at_k` (an upper bound that
+        chooses with gold) and `avg_at_k` (the mean score of one sampled run); see `sciextract.tasks.sciie.score`."""
         answers = [[read_answer(text) for text in texts] for texts in samples]
-        parsed = [[(answer, answer is None) for answer in per_record] for per_record in answers]
-        return {"oracle_best_at_k": best_at_k(records, parsed)}
+        return {"oracle_best_at_k": best_at_k(records, answers), "avg_at_k": avg_at_k(records, answers)}
 
 
 TASK = SciIETask
