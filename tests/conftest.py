@@ -27,6 +27,7 @@ def project_dir(tmp_path, monkeypatch) -> Path:
     """A scratch working directory holding the repo's dvc.yaml, so stage paths resolve inside it."""
     root = Path(__file__).resolve().parents[1]
     shutil.copy(root / "dvc.yaml", tmp_path / "dvc.yaml")
+    shutil.copytree(root / "pipelines", tmp_path / "pipelines")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     return tmp_path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,14 @@ from sciextract.config import (
     LoraSettings,
     SFTSettings,
     load_config,
+    ranges,
+    redact_credentials,
+    redacted,
+    to_dict,
+    with_overrides,
 )
 from sciextract.errors import InputError
+from sciextract.tasks.funding.task import FundingTask
 
 REPO_PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 
@@ -66,9 +73,11 @@ def test_repo_params_load_with_typed_values():
     assert all(isinstance(v, float) for v in (config.evaluate.funding.funder_threshold, config.evaluate.funding.text_threshold))
 
 
-def test_empty_params_file_gives_the_defaults(tmp_path):
-    assert load_config(params(tmp_path, "")) == Config()
-    assert load_config(params(tmp_path, "# only a comment\n")) == Config()
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n"])
+def test_empty_params_file_is_an_error(tmp_path, text):
+    """An empty file would run every stage on defaults without a word (a truncated copy, a wrong --params)."""
+    error = load_error(tmp_path, text)
+    assert "empty" in str(error) and error.field is None
 
 
 def test_partial_params_keep_defaults_elsewhere(tmp_path):
@@ -186,7 +195,7 @@ def test_resolved_alpha():
     assert LoraSettings(r=8).resolved_alpha == 16
     assert LoraSettings(r=8, alpha=None).resolved_alpha == 16
     assert LoraSettings(r=8, alpha=4).resolved_alpha == 4
-    assert LoraSettings(r=16, alpha=0).resolved_alpha == 0  # an explicit 0 is not "unset"
+    assert LoraSettings(r=16, alpha=1).resolved_alpha == 1  # an explicit alpha is used as given
     assert LoraSettings().resolved_alpha == 2 * LoraSettings().r
 
 
@@ -224,3 +233,173 @@ def test_loop_stop_with_vllm_is_an_error_before_any_run(tmp_path):
     assert "evaluate.stop_on_loop" in str(error)
     profile = Path(__file__).resolve().parents[1] / "profiles" / "gpu-qwen3.5-9b.yaml"
     assert load_config(profile).evaluate.stop_on_loop == 0
+
+
+# -- ranges ---------------------------------------------------------------------------------------
+
+OUT_OF_RANGE = [
+    ("sft:\n  learning_rate: -0.001\n", "sft.learning_rate"),
+    ("sft:\n  learning_rate: 0\n", "sft.learning_rate"),
+    ("grpo:\n  learning_rate: 0\n", "grpo.learning_rate"),
+    ("grpo:\n  beta: -0.5\n", "grpo.beta"),
+    ("grpo:\n  temperature: -1\n", "grpo.temperature"),
+    ("grpo:\n  top_p: 2\n", "grpo.top_p"),
+    ("sft:\n  per_device_train_batch_size: 0\n", "sft.per_device_train_batch_size"),
+    ("evaluate:\n  batch_size: 0\n", "evaluate.batch_size"),
+    ("sft:\n  lora: {r: 0}\n", "sft.lora.r"),
+    ("sft:\n  lora: {alpha: 0}\n", "sft.lora.alpha"),
+    ("grpo:\n  lora: {dropout: 1.5}\n", "grpo.lora.dropout"),
+    ("sft:\n  max_length: -1\n", "sft.max_length"),
+    ("sft:\n  max_steps: 0\n", "sft.max_steps"),
+    ("evaluate:\n  max_new_tokens: -5\n", "evaluate.max_new_tokens"),
+    ("evaluate:\n  funding:\n    funder_threshold: 1.5\n", "evaluate.funding.funder_threshold"),
+    ("evaluate:\n  funding:\n    text_threshold: -1\n", "evaluate.funding.text_threshold"),
+    ("evaluate:\n  review:\n    threshold: 1.5\n", "evaluate.review.threshold"),
+    ("data:\n  funding:\n    noise_fraction: 3\n", "data.funding.noise_fraction"),
+    ("data:\n  funding:\n    synthetic_records: -5\n", "data.funding.synthetic_records"),
+    ("data:\n  sciie:\n    dev_examples: -1\n", "data.sciie.dev_examples"),
+    ("data:\n  review:\n    max_paper_tokens: 10\n", "data.review.max_paper_tokens"),
+    ("grpo:\n  num_generations: 0\n", "grpo.num_generations"),
+    ("grpo:\n  num_generations: 1\n  per_device_train_batch_size: 1\n", "grpo.num_generations"),
+    ("grpo:\n  epsilon: 0.3\n  epsilon_high: 0.2\n", "grpo.epsilon_high"),
+    ("model:\n  cpu_threads: -2\n", "model.cpu_threads"),
+    ("sweep:\n  lora_ranks: [8, 0]\n", "sweep.lora_ranks"),
+    ("leaderboard:\n  confidence: 1\n", "leaderboard.confidence"),
+    ("task: nope\n", "task"),
+]
+
+
+@pytest.mark.parametrize(("text", "field"), OUT_OF_RANGE, ids=[case[1] + ":" + case[0].split(":")[-1].strip()
+                                                               for case in OUT_OF_RANGE])
+def test_out_of_range_value_names_the_dotted_field(tmp_path, text, field):
+    error = load_error(tmp_path, text)
+    assert error.field == field
+    assert f"field '{field}'" in str(error)
+
+
+@pytest.mark.parametrize("ratios", ["{sft: 0.8, rl: 0.6, test: 0.1}", "{sft: 0.9, test: 0.1}",
+                                    "{sft: 0.5, rl: 0.25, test: 0.25, dev: 0.0}", "{sft: 1.2, rl: -0.1, test: -0.1}"])
+@pytest.mark.parametrize("task", ["funding", "review"])
+def test_split_ratios_must_name_the_three_splits_and_add_up_to_one(tmp_path, ratios, task):
+    error = load_error(tmp_path, f"data:\n  {task}:\n    split_ratios: {ratios}\n")
+    assert error.field == f"data.{task}.split_ratios"
+
+
+def test_in_range_edges_are_accepted(tmp_path):
+    config = load_config(params(tmp_path, "sft:\n  max_steps: -1\n  warmup_steps: 0\ngrpo:\n  beta: 0\n  top_p: 1\n"
+                                          "  num_generations: 2\n  per_device_train_batch_size: 2\n"
+                                          "data:\n  funding:\n    noise_fraction: 1\n    synthetic_records: 0\n"
+                                          "    split_ratios: {sft: 0.7, rl: 0.2, test: 0.1}\n"))
+    assert config.sft.max_steps == -1 and config.grpo.beta == 0.0 and config.data.funding.noise_fraction == 1.0
+
+
+def test_range_helper_reads_intervals_and_single_values():
+    @dataclasses.dataclass
+    @ranges(steps="-1 or [1, inf)", share="(0, 1]", ids="[0, 9]")
+    class Example:
+        steps: int = 1
+        share: float = 1.0
+        ids: list[int] = dataclasses.field(default_factory=list)
+
+    assert Example(steps=-1).steps == -1 and Example(steps=5, share=0.001, ids=[0, 9]).ids == [0, 9]
+    for bad in ({"steps": 0}, {"steps": -2}, {"share": 0.0}, {"share": 1.01}, {"ids": [3, 10]}):
+        with pytest.raises(ValueError, match=f"{next(iter(bad))}: must lie in"):
+            Example(**bad)
+
+
+def test_task_override_is_checked_like_the_params_key(tmp_path):
+    with pytest.raises(InputError) as info:
+        load_config(params(tmp_path, "task: funding\n"), task="nope")
+    assert info.value.field == "task"
+    assert load_config(params(tmp_path, "task: funding\n"), task="review").task == "review"
+
+
+def test_evaluation_set_names_are_unique_and_test_is_reserved(tmp_path):
+    error = load_error(tmp_path, "data:\n  funding:\n    eval_sets: {test: a.jsonl}\n")
+    assert error.field == "data.funding.eval_sets"
+    error = load_error(tmp_path, "data:\n  sciie:\n    eval_sets: {x: a.jsonl}\n    optional_eval_sets: {x: b.jsonl}\n")
+    assert error.field == "data.sciie.optional_eval_sets"
+
+
+# -- duplicate keys -------------------------------------------------------------------------------
+
+
+def test_duplicate_top_level_key_is_an_error_naming_both_lines(tmp_path):
+    """A second `evaluate:` block used to reset every field the first one set, silently."""
+    error = load_error(tmp_path, "task: funding\nevaluate:\n  batch_size: 4\nsft:\n  seed: 1\nevaluate:\n"
+                                 "  max_new_tokens: 9\n")
+    assert (error.field, error.line) == ("evaluate", 6)
+    assert "first on line 2" in str(error)
+
+
+def test_duplicate_nested_key_names_the_dotted_field(tmp_path):
+    error = load_error(tmp_path, "data:\n  funding:\n    seed: 1\n    seed: 2\n")
+    assert (error.field, error.line) == ("data.funding.seed", 4)
+
+
+def test_the_same_key_in_different_sections_is_fine(tmp_path):
+    config = load_config(params(tmp_path, "sft:\n  seed: 1\ngrpo:\n  seed: 2\n"))
+    assert (config.sft.seed, config.grpo.seed) == (1, 2)
+
+
+# -- the params file named in later errors ---------------------------------------------------------
+
+
+def test_errors_after_loading_name_the_params_file_given(tmp_path):
+    path = tmp_path / "profile-a.yaml"
+    path.write_text("data:\n  funding:\n    synthetic_records: 0\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.params_file == str(path)
+    assert with_overrides(config, {"sft.seed": 3}, source="--set").params_file == str(path)
+    with pytest.raises(InputError, match="no funding records") as info:
+        FundingTask().prepare(config, tmp_path / "data")
+    assert info.value.path == str(path) and info.value.field == "data.funding"
+
+
+# -- credentials ----------------------------------------------------------------------------------
+
+SECRET_URLS = [
+    ("sweep:\n  storage: postgresql://sweep:s3cret@db.example:5432/optuna\n", "sweep.storage", "PGPASSWORD"),
+    ("sweep:\n  storage: postgresql://sweep@db.example/optuna?password=s3cret\n", "sweep.storage", ".pgpass"),
+    ("sweep:\n  storage: postgresql://sweep@db.example/optuna?sslmode=require&sslpassword=s3cret\n",
+     "sweep.storage", "PGPASSWORD"),
+    ("tracking:\n  tracking_uri: https://me:s3cret@mlflow.example\n", "tracking.tracking_uri",
+     "MLFLOW_TRACKING_PASSWORD"),
+    ("tracking:\n  tracking_uri: https://mlflow.example/?token=s3cret\n", "tracking.tracking_uri",
+     "MLFLOW_TRACKING_TOKEN"),
+]
+
+
+@pytest.mark.parametrize(("text", "field", "pointer"), SECRET_URLS)
+def test_a_password_in_a_url_is_refused_at_load_with_a_pointer(tmp_path, text, field, pointer):
+    error = load_error(tmp_path, text)
+    assert error.field == field
+    assert pointer in str(error)
+    assert "s3cret" not in str(error)
+
+
+def test_urls_without_a_secret_are_accepted(tmp_path):
+    config = load_config(params(tmp_path, "sweep:\n  storage: postgresql://sweep@db.example/optuna?sslmode=require"
+                                          "&passfile=/home/me/.pgpass\n"))
+    assert config.sweep.storage.endswith("passfile=/home/me/.pgpass")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("postgresql://u:pw@h:5432/db", "postgresql://u:***@h:5432/db"),
+    ("postgresql://u@h/db?sslmode=require&password=pw&passfile=/p", "postgresql://u@h/db?sslmode=require&password=***"
+                                                                     "&passfile=/p"),
+    ("storage postgresql://a:b@h/x?token=t;api_key=k in a log line",
+     "storage postgresql://a:***@h/x?token=***;api_key=*** in a log line"),
+    ("reports/sweep/optuna-journal.log", "reports/sweep/optuna-journal.log"),
+    ("https://host/path?q=1", "https://host/path?q=1"),
+])
+def test_redact_credentials(text, expected):
+    assert redact_credentials(text) == expected
+
+
+def test_redacted_config_hides_a_password_set_after_loading():
+    config = Config()
+    config.sweep.storage = "postgresql://u:pw@h/db?password=pw2"  # set by code, bypassing the load-time check
+    values = redacted(to_dict(config))
+    assert values["sweep"]["storage"] == "postgresql://u:***@h/db?password=***"
+    assert "pw" not in json.dumps(values["sweep"]) and values["sft"] == to_dict(config)["sft"]

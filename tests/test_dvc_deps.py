@@ -18,14 +18,18 @@ from sciextract.tasks import TASK_PACKAGES, task_names
 ROOT = Path(__file__).resolve().parents[1]
 
 
+DVC_FILES = (ROOT / "dvc.yaml", ROOT / "pipelines/sweep/dvc.yaml")
+
+
 @functools.lru_cache(maxsize=None)
-def _dvc_stages(dvc_file: Path, task: str) -> str:
-    return yaml.safe_dump(_expanded(dvc_file, task))
+def _dvc_stages(task: str) -> str:
+    return yaml.safe_dump({name: stage for dvc_file in DVC_FILES for name, stage in _expanded(dvc_file, task).items()})
 
 
-def dvc_stages(dvc_file: Path, task: str) -> dict[str, dict]:
-    """A fresh copy of the expanded stages (callers edit it)."""
-    return yaml.safe_load(_dvc_stages(dvc_file, task))
+def dvc_stages(task: str) -> dict[str, dict]:
+    """A fresh copy of the expanded stages of both pipelines (callers edit it); every path is relative to the
+    project root (the sweep pipeline runs there: `wdir: ../..`)."""
+    return yaml.safe_load(_dvc_stages(task))
 
 
 def _expanded(dvc_file: Path, task: str) -> dict[str, dict]:
@@ -65,7 +69,7 @@ def stray(name: str) -> list[str]:
     """Source deps of a stage that do not exist, or that no task's closure imports (dvc.yaml is shared by the
     tasks, so a dep may serve one task only: prepare's modeling.py is the review tokenizer's)."""
     found = []
-    per_task = {task: dvc_stages(ROOT / "dvc.yaml", task)[name] for task in task_names()}
+    per_task = {task: dvc_stages(task)[name] for task in task_names()}
     for index, dep in enumerate(source_deps(per_task[task_names()[0]])):
         used = [task for task, stage in per_task.items()
                 if any(covers(source_deps(stage)[index], file) for file in closure_files(stage, task))]
@@ -76,24 +80,24 @@ def stray(name: str) -> list[str]:
 
 @pytest.mark.parametrize("task", task_names())
 def test_every_stage_covers_the_code_it_imports(task):
-    for name, stage in dvc_stages(ROOT / "dvc.yaml", task).items():
+    for name, stage in dvc_stages(task).items():
         assert not uncovered(stage, task), f"{name} ({task}) imports files its deps do not cover"
 
 
 def test_every_source_dep_exists_and_is_imported():
-    for name in dvc_stages(ROOT / "dvc.yaml", "funding"):
+    for name in dvc_stages("funding"):
         assert not stray(name), f"{name} lists source deps that are missing or that no task imports"
 
 
 def test_a_deleted_or_stale_dep_is_caught(monkeypatch):
     """The checks fail when a needed dep is removed (here generate.py from evaluate) or names a gone file."""
-    stage = dvc_stages(ROOT / "dvc.yaml", "funding")["evaluate@sft"]
+    stage = dvc_stages("funding")["evaluate@sft"]
     stage["deps"] = [dep for dep in stage["deps"] if dep != "src/sciextract/generate.py"]
     assert uncovered(stage, "funding") == ["src/sciextract/generate.py"]
-    stages = {task: dvc_stages(ROOT / "dvc.yaml", task) for task in task_names()}
+    stages = {task: dvc_stages(task) for task in task_names()}
     for task_stages in stages.values():
         task_stages["leaderboard"]["deps"].append("src/sciextract/no_such_module.py")
-    monkeypatch.setattr(__import__(__name__), "dvc_stages", lambda path, task: stages[task])
+    monkeypatch.setattr(__import__(__name__), "dvc_stages", lambda task: stages[task])
     assert stray("leaderboard") == ["src/sciextract/no_such_module.py"]
 
 
@@ -152,7 +156,7 @@ def test_no_import_cycle():
 
 
 def test_output_paths_agree_with_the_code():
-    stages = dvc_stages(ROOT / "dvc.yaml", "funding")
+    stages = dvc_stages("funding")
     assert stages["base_model"]["outs"] == [str(paths.BASE_DIR)]
     assert f"{paths.data_dir('funding')}/test.jsonl" in stages["prepare"]["outs"]
     assert stages["sft"]["outs"] == [str(paths.adapter_dir("funding", "sft"))]

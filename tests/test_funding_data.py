@@ -506,3 +506,69 @@ def test_optional_evaluation_set_is_skipped_with_a_notice_when_absent(tmp_path, 
     config.data.funding.optional_eval_sets = {"fixture": str(funding_file)}
     with pytest.raises(InputError, match="'fixture' is used twice"):
         evaluation_sets(FundingTask(), config)
+
+
+# -- hostile records: every reader turns them into file/line/field errors ----------------------------
+
+HOSTILE_LINES = [
+    ("deep nesting", '{"id": "x", "funding_statement": "s", "funders": ' + "[" * 10_000 + "]" * 10_000 + "}", None),
+    ("5000-digit integer", '{"id": ' + "7" * 5000 + ', "funding_statement": "s", "funders": []}', None),
+    ("lone surrogate in a funder name", '{"id": "x", "funding_statement": "s", "funders": [{"funder_name": "A\\ud800B", '
+     '"awards": []}]}', "funders[0].funder_name"),
+    ("lone low surrogate in an award id", '{"id": "x", "funding_statement": "s", "funders": [{"funder_name": "A", '
+     '"awards": [{"award_ids": ["G-1", "\\udc00"]}]}]}', "funders[0].awards[0].award_ids[1]"),
+    ("lone surrogate in a key", '{"id": "x", "funding_statement": "s", "funders": [], "\\ud800": 1}', "\ud800"),
+]
+
+
+@pytest.mark.parametrize(("text", "field"), [case[1:] for case in HOSTILE_LINES], ids=[c[0] for c in HOSTILE_LINES])
+def test_hostile_jsonl_record_names_file_line_and_field(tmp_path, text, field):
+    path = write_lines(tmp_path / "hostile.jsonl", [GOOD_LINE, text])
+    with pytest.raises(InputError) as info:
+        load_funding_records(path)
+    assert_input_error(info.value, path, 2, field)
+
+
+@pytest.mark.parametrize(("text", "field"), [case[1:] for case in HOSTILE_LINES], ids=[c[0] for c in HOSTILE_LINES])
+def test_hostile_json_array_element_names_file_line_and_field(tmp_path, text, field):
+    path = tmp_path / "hostile.json"
+    path.write_text(f"[\n{GOOD_LINE},\n{text}\n]\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_records(path)
+    assert_input_error(info.value, path, 3, field)
+
+
+def test_a_valid_surrogate_pair_escape_is_one_character(tmp_path):
+    path = write_lines(tmp_path / "emoji.jsonl", ['{"id": "x", "funding_statement": "funded \\ud83d\\ude00", "funders": []}'])
+    assert load_funding_records(path)[0]["funding_statement"] == "funded \U0001F600"
+
+
+def test_an_empty_file_in_data_funding_files_stops_prepare(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    config = _funding_config(tmp_path, files=[str(empty)])
+    with pytest.raises(InputError, match="no funding records in this file") as info:
+        FundingTask().prepare(config, tmp_path / "data")
+    assert info.value.path == str(empty)
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_prepare_that_fails_half_way_leaves_every_split_as_it_was(tmp_path, funding_file, monkeypatch):
+    """Each split is written in full before any replaces its predecessor: a failure while writing the second
+    split (a full disk, a kill, an unwritable record) leaves sft, rl and test of the previous run together."""
+    out = tmp_path / "data"
+    FundingTask().prepare(_funding_config(tmp_path, files=[str(funding_file)]), out)
+    before = {name: (out / name).read_bytes() for name in ("sft.jsonl", "rl.jsonl", "test.jsonl")}
+    written = []
+
+    def fail_on_the_second_split(path, rows):
+        written.append(path)
+        if len(written) == 2:
+            raise OSError("disk full")
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+    monkeypatch.setattr("sciextract.io._write_jsonl_to", fail_on_the_second_split)
+    with pytest.raises(OSError, match="disk full"):
+        FundingTask().prepare(_funding_config(tmp_path, seed=99), out)
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)  # no temporary file left behind

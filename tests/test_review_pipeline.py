@@ -18,7 +18,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FIXTURE = REPO / "tests/fixtures/review_small.jsonl"
-VARIANTS = ("rule", "base", "sft", "grpo")
+VARIANTS = ("rule", "sft", "grpo")  # the pipeline's evaluations; the untrained base is scored on demand only
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:

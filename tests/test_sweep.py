@@ -31,7 +31,6 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 from optuna.trial import TrialState
 
-from sciextract.sweep import storage as sweep_storage
 from sciextract.sweep import study as sweep_module
 from sciextract.config import ModelConfig, load_config, with_overrides
 from sciextract.errors import InputError
@@ -65,6 +64,7 @@ def project(tmp_path_factory, tiny_model_dir) -> Path:
     params["tracking"].update(tracking_uri=f"sqlite:///{root / 'mlflow.db'}", artifact_location=str(root / "mlartifacts"))
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")  # stages log the params their dvc.yaml entry lists
+    shutil.copytree(REPO / "pipelines", root / "pipelines")
     materialize_base(ModelConfig(base=str(tiny_model_dir)), root / "models/base")
     report = FundingTask().prepare(load_config(root / "params.yaml"), root / "data/funding")
     assert report["splits"]["rl"] >= SWEEP_PARAMS["grpo_max_prompt_examples"] + SWEEP_PARAMS["eval_records"]

@@ -1,29 +1,135 @@
 """params.yaml -> typed dataclasses. The only module that reads the params file.
 
-Every field is documented where it is declared; an unknown or mistyped key is an error that names
-params.yaml and the dotted field, so a typo never silently falls back to a default.
+Every field is documented where it is declared, with its allowed range (`@ranges`) beside the class; an unknown,
+mistyped, duplicated or out-of-range key is an error that names the params file and the dotted field, so a typo
+never silently falls back to a default, and a credential in a URL field is refused before it can reach git,
+dvc.lock or MLflow.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import re
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import yaml
 
 from sciextract.errors import InputError
+from sciextract.io import read_records
 from sciextract.paths import sweep_dir
 from sciextract.tasks import task_names
 
 DEFAULT_PARAMS = Path("params.yaml")
 
 
+def ranges(**intervals: str) -> Callable[[type], type]:
+    """Class decorator, written below `@dataclass`: the allowed values of numeric fields, checked whenever the
+    dataclass is built. Each is an interval (`"(0, 1]"`, `"[1, inf)"`), a number, or several joined by `or`
+    (`"-1 or [1, inf)"`). Every number of a list or mapping field is checked; None (an optional field left unset)
+    passes. The class's own `__post_init__`, for checks that relate fields, runs afterwards."""
+    accepted = {name: _interval_test(text) for name, text in intervals.items()}
+
+    def decorate(cls: type) -> type:
+        own_checks = cls.__dict__.get("__post_init__")
+
+        def __post_init__(self) -> None:
+            for name, text in intervals.items():
+                value = getattr(self, name)
+                numbers = value if isinstance(value, list) else value.values() if isinstance(value, dict) else [value]
+                for number in numbers:
+                    if number is not None and not accepted[name](number):
+                        raise ValueError(f"{name}: must lie in {text}, got {number!r}")
+            if own_checks is not None:
+                own_checks(self)
+
+        cls.__post_init__ = __post_init__
+        return cls
+
+    return decorate
+
+
+_INTERVAL = re.compile(r"([\[(])\s*([^,\s]+)\s*,\s*([^\])\s]+)\s*([\])])")
+
+
+def _interval_test(text: str) -> Callable[[float], bool]:
+    bounds = []
+    for part in text.split(" or "):
+        match = _INTERVAL.fullmatch(part.strip())
+        if match is None:
+            bounds.append((float(part), float(part), False, False))
+        else:
+            opening, low, high, closing = match.groups()
+            bounds.append((float(low), float(high), opening == "(", closing == ")"))
+    return lambda x: any((low < x if low_open else low <= x) and (x < high if high_open else x <= high)
+                         for low, high, low_open, high_open in bounds)
+
+
+_SECRET_QUERY_KEY = re.compile(r"(ssl)?pass(word|wd)?|pwd|.*secret.*|.*token.*|api_?key|access_?key|auth",
+                               re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):([^/@\s]*)@")
+_URL_QUERY_ITEM = re.compile(r"([?&;])([^=&;#\s]+)=([^&;#\s]*)")
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with the password of every URL in it (`user:password@`) and the value of every query parameter
+    named like a secret (`?password=`, `sslpassword`, `token`, `api_key`, ...) replaced by `***`: for anything
+    logged, stored or stamped that may hold a URL (MLflow params and artifacts, log lines)."""
+    if "://" not in text:
+        return text
+    text = _URL_PASSWORD.sub(r"\1:***@", text)
+    return _URL_QUERY_ITEM.sub(lambda m: f"{m[1]}{m[2]}=***" if _SECRET_QUERY_KEY.fullmatch(m[2]) else m[0], text)
+
+
+def redacted(value: Any) -> Any:
+    """`value` with `redact_credentials` applied to every string inside it (mappings and lists): a config or
+    report as it may be logged."""
+    if isinstance(value, str):
+        return redact_credentials(value)
+    if isinstance(value, dict):
+        return {key: redacted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    return value
+
+
+def _check_no_credentials(name: str, url: str, where_secrets_go: str) -> None:
+    """A URL in params must not carry a password (params land in git, dvc.lock and MLflow)."""
+    if "://" not in url:
+        return
+    parts = urlsplit(url)
+    secret_keys = [key for key, _, _ in (item.partition("=") for item in re.split("[&;]", parts.query))
+                   if _SECRET_QUERY_KEY.fullmatch(key)]
+    if parts.password is not None or secret_keys:
+        found = "a password (user:password@)" if parts.password is not None else f"a secret ('{secret_keys[0]}=')"
+        raise ValueError(f"{name}: the URL holds {found}, which would land in git, dvc.lock and MLflow; leave it out "
+                         f"and {where_secrets_go}")
+
+
+def _check_split_ratios(ratios: dict[str, float]) -> None:
+    if set(ratios) != {"sft", "rl", "test"}:
+        raise ValueError(f"split_ratios: must name exactly the splits sft, rl and test, got {sorted(ratios)}")
+    if abs(sum(ratios.values()) - 1.0) > 1e-6:
+        raise ValueError(f"split_ratios: the shares must add up to 1, got {sum(ratios.values()):g}")
+
+
+def _check_eval_set_names(eval_sets: dict[str, str], optional_eval_sets: dict[str, str]) -> None:
+    """Evaluation sets are reported by name next to the reserved `test` split: every name once."""
+    for field_name, names in (("eval_sets", eval_sets), ("optional_eval_sets", optional_eval_sets)):
+        if "test" in names:
+            raise ValueError(f"{field_name}: the name 'test' is reserved for the prepared test split")
+    shared = sorted(set(eval_sets) & set(optional_eval_sets))
+    if shared:
+        raise ValueError(f"optional_eval_sets: '{shared[0]}' is also a name in eval_sets")
+
+
 @dataclass
+@ranges(cpu_threads="[0, inf)")
 class ModelConfig:
     """Which base model to start from and how to load it."""
 
@@ -48,14 +154,19 @@ class ModelConfig:
 
 
 @dataclass
+@ranges(synthetic_records="[0, inf)", noise_fraction="[0, 1]", named_award_fraction="[0, 1]", split_ratios="[0, 1]")
 class FundingDataConfig:
     """Funding data: the synthetic generator (embedded default) and any real files."""
 
     synthetic_records: int = 2000
     """How many synthetic statements `prepare` generates; 0 uses only `files`."""
     seed: int = 13
-    noise_fraction: float = 0.5
-    """Share of synthetic records that get OCR/Unicode/markup noise (see data/synthetic_funding.py)."""
+    noise_fraction: float = 0.15
+    """Share of synthetic records that get noise (PDF-layout debris, OCR confusions, rare markup;
+    see tasks/funding/noise.py); 0.15 gives real statements' mix (README, "Funding data")."""
+    named_award_fraction: float = 0.27
+    """Share of synthetic named funders given a funding scheme or an award title (a fellowship, programme, grant
+    type or project). 0.27 matches the real dev set's share of funders with either."""
     files: list[str] = field(default_factory=list)
     """Real funding files (.json/.jsonl, or `hf:<dataset>[:split]` where a network exists), mixed in."""
     split_ratios: dict[str, float] = field(default_factory=lambda: {"sft": 0.8, "rl": 0.1, "test": 0.1})
@@ -66,8 +177,14 @@ class FundingDataConfig:
     """Like `eval_sets`, for files kept outside the repository that a machine may lack (`../shared/...`): scored
     when the file exists, skipped with a logged notice when it does not."""
 
+    def __post_init__(self) -> None:
+        _check_split_ratios(self.split_ratios)
+        _check_eval_set_names(self.eval_sets, self.optional_eval_sets)
+
 
 @dataclass
+@ranges(split_ratios="[0, 1]", max_paper_tokens="[64, inf)", min_concerns="[1, inf)",
+        min_resolution_confidence="[0, 1]")
 class ReviewDataConfig:
     """Review task data (peer-review concerns for biomedical papers)."""
 
@@ -81,7 +198,8 @@ class ReviewDataConfig:
     max_paper_tokens: int = 15000
     """Token budget of the paper text (title, abstract, sections), counted with the base model's tokenizer;
     sections are kept in the order methods > results > introduction > discussion > others, and a marker
-    shows where the text was cut. The same cut applies to training data and to every evaluation input."""
+    shows where the text was cut (the marker alone takes a few dozen, hence at least 64). The same cut applies
+    to training data and to every evaluation input."""
     min_concerns: int = 3
     """Training articles (sft, rl) with fewer concerns left after filtering are dropped."""
     min_resolution_confidence: float | None = None
@@ -93,18 +211,12 @@ class ReviewDataConfig:
     when the file exists, skipped with a logged notice when it does not."""
 
     def __post_init__(self) -> None:
-        if set(self.split_ratios) != {"sft", "rl", "test"}:
-            raise ValueError(f"split_ratios: must name exactly the splits sft, rl and test, got {sorted(self.split_ratios)}")
-        if self.max_paper_tokens < 64:
-            raise ValueError(f"max_paper_tokens: must be at least 64 (the cut marker alone takes a few dozen), "
-                             f"got {self.max_paper_tokens}")
-        if self.min_concerns < 1:
-            raise ValueError(f"min_concerns: must be at least 1, got {self.min_concerns}")
-        if self.min_resolution_confidence is not None and not 0.0 <= self.min_resolution_confidence <= 1.0:
-            raise ValueError(f"min_resolution_confidence: must lie between 0 and 1, got {self.min_resolution_confidence}")
+        _check_split_ratios(self.split_ratios)
+        _check_eval_set_names(self.eval_sets, self.optional_eval_sets)
 
 
 @dataclass
+@ranges(train_examples="[0, inf)", rl_examples="[1, inf)", dev_examples="[0, inf)")
 class SciIEDataConfig:
     """SciIE task data (SciER entities and relations)."""
 
@@ -132,9 +244,7 @@ class SciIEDataConfig:
     def __post_init__(self) -> None:
         _check_choice("variant", self.variant, ("ner", "re", "re_plus", "end2end"))
         _check_choice("sft_format", self.sft_format, ("mimic", "plain"))
-        for name, minimum in (("train_examples", 0), ("rl_examples", 1), ("dev_examples", 0)):
-            if getattr(self, name) < minimum:
-                raise ValueError(f"{name}: must be at least {minimum}, got {getattr(self, name)}")
+        _check_eval_set_names(self.eval_sets, self.optional_eval_sets)
 
 
 @dataclass
@@ -145,14 +255,19 @@ class DataConfig:
 
 
 @dataclass
+@ranges(r="[1, inf)", alpha="(0, inf)", dropout="[0, 1)", first_layer="[0, inf)")
 class LoraSettings:
     """PEFT LoraConfig fields."""
 
     r: int = 16
     alpha: int | None = None
-    """LoRA alpha; None means 2 x r."""
+    """LoRA alpha; None means 2 x r (0 would scale the adapter to nothing)."""
     dropout: float = 0.05
     target_modules: str | list[str] = "all-linear"
+    first_layer: int = 0
+    """Adapt the decoder layers from this index to the last (PEFT `layers_to_transform`); 0 adapts every layer.
+    The backward pass then stops at `first_layer`: on CPU, LoRA on the top 15 of SmolLM2's 30 layers trains 1.7x
+    faster than on all of them (bench/bench_sft.py, README "Benchmarks")."""
 
     @property
     def resolved_alpha(self) -> int:
@@ -160,6 +275,9 @@ class LoraSettings:
 
 
 @dataclass
+@ranges(learning_rate="(0, inf)", warmup_steps="[0, inf)", weight_decay="[0, inf)", num_train_epochs="(0, inf)",
+        max_steps="-1 or [1, inf)", per_device_train_batch_size="[1, inf)", gradient_accumulation_steps="[1, inf)",
+        max_length="[1, inf)", max_examples="[0, inf)", save_steps="[1, inf)", logging_steps="[1, inf)")
 class SFTSettings:
     """Supervised fine-tuning with TRL SFTTrainer and a LoRA adapter."""
 
@@ -189,6 +307,10 @@ class SFTSettings:
 
 
 @dataclass
+@ranges(learning_rate="(0, inf)", beta="[0, inf)", num_generations="[2, inf)", per_device_train_batch_size="[1, inf)",
+        gradient_accumulation_steps="[1, inf)", temperature="(0, inf)", top_p="(0, 1]", epsilon="(0, 1)",
+        epsilon_high="(0, 1)", max_completion_length="[1, inf)", max_prompt_examples="[0, inf)",
+        max_steps="-1 or [1, inf)", save_steps="[1, inf)", logging_steps="[1, inf)")
 class GRPOSettings:
     """GRPO with TRL GRPOTrainer, starting from the merged SFT policy with a fresh LoRA adapter."""
 
@@ -197,7 +319,7 @@ class GRPOSettings:
     beta: float = 0.03
     """KL coefficient to the reference (the merged SFT policy); > 0 loads the reference model."""
     num_generations: int = 4
-    """Completions per prompt (the group)."""
+    """Completions per prompt (the group); at least 2, since advantages compare a completion with its group."""
     per_device_train_batch_size: int = 4
     """Completions per device batch; must be a multiple of `num_generations`."""
     gradient_accumulation_steps: int = 1
@@ -221,12 +343,16 @@ class GRPOSettings:
 
     def __post_init__(self) -> None:
         _check_choice("loss_type", self.loss_type, ("grpo", "dapo", "dr_grpo"))
+        if self.epsilon_high < self.epsilon:
+            raise ValueError(f"epsilon_high: {self.epsilon_high} is below epsilon ({self.epsilon}): the upper clip "
+                             "bound is never tighter than the lower one")
         if self.per_device_train_batch_size % self.num_generations:
             raise ValueError(f"per_device_train_batch_size ({self.per_device_train_batch_size}) must be a multiple "
                              f"of num_generations ({self.num_generations}): a batch holds whole groups")
 
 
 @dataclass
+@ranges(funder_threshold="(0, 1]", text_threshold="(0, 1]")
 class FundingEvalSettings:
     """Funding evaluator: how funder names are compared and matched."""
 
@@ -242,6 +368,8 @@ class FundingEvalSettings:
 
 
 @dataclass
+@ranges(threshold="(0, 1]", dedup_threshold="(0, 1]", cluster_threshold="(0, 1]", max_concerns="[1, inf)",
+        baseline_concerns="[1, inf)", encode_batch_size="[1, inf)")
 class ReviewEvalSettings:
     """Review evaluator: sentence encoder, similarity threshold, postprocessing, baseline."""
 
@@ -268,15 +396,10 @@ class ReviewEvalSettings:
 
     def __post_init__(self) -> None:
         _check_choice("dedup", self.dedup, ("exact", "embedding"))
-        for name in ("threshold", "dedup_threshold", "cluster_threshold"):
-            if not 0.0 < getattr(self, name) <= 1.0:
-                raise ValueError(f"{name}: a cosine threshold must lie in (0, 1], got {getattr(self, name)}")
-        for name in ("max_concerns", "baseline_concerns", "encode_batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
 
 
 @dataclass
+@ranges(best_at_k="[0, inf)")
 class SciIEEvalSettings:
     """SciIE evaluation options."""
 
@@ -288,6 +411,7 @@ class SciIEEvalSettings:
 
 
 @dataclass
+@ranges(batch_size="[1, inf)", max_new_tokens="[1, inf)", max_documents="[0, inf)", stop_on_loop="[0, inf)")
 class EvaluateSettings:
     """Evaluation of every model variant on the test split and the extra evaluation sets: generation settings
     shared by every task, then one subsection per task for its scorer."""
@@ -306,12 +430,12 @@ class EvaluateSettings:
     review: ReviewEvalSettings = field(default_factory=ReviewEvalSettings)
     sciie: SciIEEvalSettings = field(default_factory=SciIEEvalSettings)
 
-    def __post_init__(self) -> None:
-        if self.stop_on_loop < 0:
-            raise ValueError(f"stop_on_loop: {self.stop_on_loop} is negative (0 turns the stop off)")
-
 
 @dataclass
+@ranges(n_trials="[1, inf)", sft_max_steps="[1, inf)", grpo_max_steps="[1, inf)", grpo_max_prompt_examples="[1, inf)",
+        eval_records="[1, inf)", prune_records="[1, inf)", heartbeat_interval="[1, inf)", sft_max_examples="[0, inf)",
+        tpe_startup_trials="[0, inf)", pruner_startup_trials="[0, inf)", max_retries="[0, inf)",
+        max_failures="[0, inf)", lora_ranks="[1, inf)", lora_alpha="(0, inf)")
 class SweepSettings:
     """Optuna sweep over LoRA rank, KL coefficient and learning rate.
 
@@ -326,7 +450,9 @@ class SweepSettings:
     """Complete + pruned trials the study must hold; failed trials do not count and are not repeated."""
     storage: str = "reports/sweep/optuna-journal.log"
     """A file path: an Optuna JournalStorage file, shared safely by processes on one machine. A SQLAlchemy
-    URL (`postgresql://user:password@host:5432/db`): an RDB storage shared by workers on several machines."""
+    URL (`postgresql://user@host:5432/db`): an RDB storage shared by workers on several machines. A password in the
+    URL (`user:password@`, `?password=`) is refused: the driver reads it from the environment (PGPASSWORD) or
+    ~/.pgpass."""
     objective: str = "reward"
     """`reward`: mean weighted task reward of the greedy outputs (the reward GRPO maximises); or a dotted
     path in the task's metrics JSON, e.g. `metrics.funder.f1`."""
@@ -379,29 +505,25 @@ class SweepSettings:
 
     def __post_init__(self) -> None:
         _check_choice("direction", self.direction, ("maximize", "minimize"))
-        for name in ("n_trials", "sft_max_steps", "grpo_max_steps", "grpo_max_prompt_examples", "eval_records",
-                     "prune_records", "heartbeat_interval"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}: must be at least 1, got {getattr(self, name)}")
-        for name in ("sft_max_examples", "tpe_startup_trials", "pruner_startup_trials", "max_retries", "max_failures"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}: must not be negative, got {getattr(self, name)}")
         if self.prune_records > self.eval_records:
             raise ValueError(f"prune_records: {self.prune_records} is more than eval_records ({self.eval_records})")
         if self.grace_period <= self.heartbeat_interval:
             raise ValueError(f"grace_period: {self.grace_period} s must exceed heartbeat_interval "
                              f"({self.heartbeat_interval} s), or live trials would be failed")
-        if not self.lora_ranks or min(self.lora_ranks) < 1:
-            raise ValueError(f"lora_ranks: expected positive ranks, got {self.lora_ranks}")
+        if not self.lora_ranks:
+            raise ValueError("lora_ranks: expected at least one rank")
         for name in ("beta_range", "learning_rate_range"):
             bounds = getattr(self, name)
             if len(bounds) != 2 or not 0 < bounds[0] < bounds[1]:
                 raise ValueError(f"{name}: expected [low, high] with 0 < low < high (log-uniform), got {bounds}")
         if not self.objective or not self.storage:
             raise ValueError(f"{'objective' if not self.objective else 'storage'}: must not be empty")
+        _check_no_credentials("storage", self.storage, "let the driver read it (PostgreSQL: the PGPASSWORD "
+                              "environment variable or ~/.pgpass)")
 
 
 @dataclass
+@ranges(bootstrap_samples="[1, inf)", confidence="(0, 1)")
 class LeaderboardSettings:
     """Model-comparison tables compiled from every evaluation JSON."""
 
@@ -427,9 +549,15 @@ class TrackingSettings:
 
     tracking_uri: str = "sqlite:///mlflow.db"
     artifact_location: str = "mlartifacts"
-    """Directory (relative to the repo root) for artifacts of experiments this project creates."""
+    """Directory (relative to the repo root) for artifacts of experiments this project creates in a local store; a
+    tracking server (http or https `MLFLOW_TRACKING_URI`) keeps its own artifact destination."""
     experiment_prefix: str = "sciextract"
     """Experiments are named `<prefix>-<task>`."""
+
+    def __post_init__(self) -> None:
+        _check_no_credentials("tracking_uri", self.tracking_uri, "set MLFLOW_TRACKING_USERNAME and "
+                              "MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN) in the environment; a database "
+                              "driver reads its own (PostgreSQL: PGPASSWORD or ~/.pgpass)")
 
 
 @dataclass
@@ -444,6 +572,9 @@ class Config:
     sweep: SweepSettings = field(default_factory=SweepSettings)
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    params_file: ClassVar[str] = str(DEFAULT_PARAMS)
+    """The params file the values came from (set by `load_config`, kept by `with_overrides`): errors found after
+    loading, such as a prepare stage with no data, name it."""
 
     def __post_init__(self) -> None:
         _check_choice("task", self.task, tuple(task_names()))
@@ -500,10 +631,11 @@ def build(cls: type, values: Any, *, source: str, prefix: str = "") -> Any:
             raise InputError(source, f"expected {annotation}, got {value!r}", field=dotted)
     try:
         return cls(**kwargs)
-    except ValueError as exc:  # a field's own check (`__post_init__`)
-        name = str(exc).split(":", 1)[0]
-        field_name = f"{prefix}{name}" if name in known else prefix.rstrip(".") or None
-        raise InputError(source, str(exc), field=field_name) from exc
+    except ValueError as exc:  # a field's own check (`__post_init__`): "<field>: <problem>"
+        name, _, problem = str(exc).partition(":")
+        if name in known:
+            raise InputError(source, problem.strip(), field=f"{prefix}{name}") from exc
+        raise InputError(source, str(exc), field=prefix.rstrip(".") or None) from exc
 
 
 def load_config(path: str | Path = DEFAULT_PARAMS, *, task: str | None = None, apply_sweep_best: bool = True) -> Config:
@@ -515,15 +647,48 @@ def load_config(path: str | Path = DEFAULT_PARAMS, *, task: str | None = None, a
     path = Path(path)
     if not path.exists():
         raise InputError(path, "params file not found")
+    text = path.read_text(encoding="utf-8")
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+        duplicate = _duplicate_key(yaml.compose(text, Loader=yaml.SafeLoader))
+        values = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(path, f"invalid YAML: {exc}", line=mark.line + 1 if mark else None) from exc
+    if duplicate is not None:
+        dotted, line, first_line = duplicate
+        raise InputError(path, f"key given twice (first on line {first_line}): YAML keeps the last one and drops "
+                         "the other silently; merge the two", line=line, field=dotted)
+    if values is None:
+        raise InputError(path, "the params file is empty: every stage would silently run on defaults; start from "
+                         "the repository's params.yaml")
+    if task is not None and isinstance(values, dict):
+        values = {**values, "task": task}
     config = build(Config, values, source=str(path))
-    if task is not None:
-        config.task = task
+    config.params_file = str(path)
     return sweep_best_applied(config) if apply_sweep_best and config.sweep.apply_best else config
+
+
+def _duplicate_key(node: yaml.Node | None, prefix: str = "") -> tuple[str, int, int] | None:
+    """The first key given twice in one mapping of a composed YAML document, as (dotted key, its line, the line
+    of its first occurrence). PyYAML keeps the last silently: a second `evaluate:` block would reset every field
+    the first one set."""
+    if isinstance(node, yaml.MappingNode):
+        first_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            dotted = f"{prefix}{key_node.value}" if isinstance(key_node, yaml.ScalarNode) else None
+            if dotted is not None:
+                if dotted in first_lines:
+                    return dotted, key_node.start_mark.line + 1, first_lines[dotted]
+                first_lines[dotted] = key_node.start_mark.line + 1
+            found = _duplicate_key(value_node, f"{dotted}." if dotted is not None else prefix)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _duplicate_key(item, prefix)
+            if found is not None:
+                return found
+    return None
 
 
 def best_params_path(task: str) -> Path:
@@ -544,7 +709,8 @@ def dotted_get(node: Any, dotted: str) -> Any:
 
 
 def with_overrides(config: Config, overrides: dict[str, Any], *, source: str) -> Config:
-    """A new Config with dotted fields replaced (`{"grpo.beta": 0.01}`), each checked like a params key."""
+    """A new Config with dotted fields replaced (`{"grpo.beta": 0.01}`), each checked like a params key; it keeps
+    the params file of `config`."""
     values = to_dict(config)
     for dotted, value in overrides.items():
         parent, _, leaf = dotted.rpartition(".")
@@ -555,7 +721,9 @@ def with_overrides(config: Config, overrides: dict[str, Any], *, source: str) ->
         if not isinstance(node, dict) or leaf not in node:
             raise InputError(source, "not a params field", field=dotted)
         node[leaf] = value
-    return build(Config, values, source=source)
+    updated = build(Config, values, source=source)
+    updated.params_file = config.params_file
+    return updated
 
 
 def sweep_best_applied(config: Config) -> Config:
@@ -564,10 +732,8 @@ def sweep_best_applied(config: Config) -> Config:
     if not path.exists():
         raise InputError(path, "sweep.apply_best is true but the sweep has written no best trial here; run "
                          "`sciextract sweep` (or `dvc repro sweep`) first, or set sweep.apply_best: false")
-    try:
-        best = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from exc
+    rows = read_records(path)  # hostile JSON (nesting, huge numbers, surrogates) is an InputError too
+    best = rows[0][1] if len(rows) == 1 else None
     if not isinstance(best, dict) or not isinstance(best.get("overrides"), dict):
         raise InputError(path, "expected an object with an 'overrides' mapping", field="overrides")
     if best.get("task") != config.task:

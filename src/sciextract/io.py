@@ -166,8 +166,8 @@ def replaced_folder(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*-*"):
-        if leftover.is_dir():
+    for kind in ("new", "old"):
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.{kind}-????????"):
             shutil.rmtree(leftover)
     staging = _new_beside(path, "new", folder=True)
     try:
@@ -222,10 +222,10 @@ def _load_line(line: str, path: Path, lineno: int) -> Any:
 
 
 def _unreadable_json(exc: ValueError | RecursionError) -> str:
-    """Why valid-looking JSON could not be decoded: a huge integer or absurd nesting."""
+    """Why valid-looking JSON could not be decoded: absurd nesting, or an integer longer than Python converts."""
     if isinstance(exc, RecursionError):
         return "JSON nested too deeply to read"
-    return f"a number too long to read ({exc})"
+    return f"a number too long to read (more than {sys.get_int_max_str_digits()} digits)"
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -374,7 +374,8 @@ it also keeps the recursive C decoder far from the interpreter's recursion limit
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*+")
 _JSON_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"')
-_JSON_SCALAR = re.compile(r"(-?(?:0|[1-9][0-9]*+))(\.[0-9]++)?([eE][-+]?[0-9]++)?|true|false|null|NaN|Infinity|-Infinity")
+_JSON_SCALAR = re.compile(r"(-?(?:0|[1-9][0-9]*+))(\.[0-9]++)?([eE][-+]?[0-9]++)?"
+                          r"|true|false|null|NaN|Infinity|-Infinity")
 _VALUE, _VALUE_OR_CLOSE, _KEY, _KEY_OR_CLOSE, _COLON, _AFTER_VALUE = range(6)
 _CLOSER = {"[": "]", "{": "}"}
 
@@ -513,6 +514,9 @@ def nested_values(value: Any) -> Iterator[Any]:
 
 
 Answer = TypeVar("Answer")
+OPENING = {"[": r"\[(?=[ \t\n\r]*+[\[{\"\-0-9tfnNI\]])", "{": r"\{(?=[ \t\n\r]*+[\"}])"}
+"""A bracket whose first token could continue a JSON value: any other fails at once, so it is not tried."""
+_OPENER_PATTERNS: dict[str, re.Pattern] = {}
 
 
 def first_json_answer(text: str, coerce: Callable[[Any], Answer | None], *, openers: str = "[{",
@@ -522,7 +526,7 @@ def first_json_answer(text: str, coerce: Callable[[Any], Answer | None], *, open
     inside is not tried again as text. With `stop_at_cut`, a value cut off by the end of the text ends the search
     (what follows its opening bracket is a fragment, not an answer). None when nothing is accepted."""
     reader = EmbeddedJson(text)
-    pattern = re.compile("[" + re.escape(openers) + "]")
+    pattern = _OPENER_PATTERNS.setdefault(openers, re.compile("|".join(OPENING[char] for char in openers)))
     pos = 0
     while (match := pattern.search(text, pos)) is not None:
         read = reader.read(match.start())

@@ -132,11 +132,27 @@ def load_causal_lm(name_or_path: str, model: ModelConfig, *, for_training: bool)
     return lm
 
 
-def lora_config(settings: LoraSettings):
+def lora_config(settings: LoraSettings, model=None):
+    """PEFT's LoraConfig. With `first_layer` set, the adapted layers are counted on `model` (PEFT needs them as an
+    explicit list), and `all-linear` is spelled out as the model's linear module names: PEFT accepts a layer
+    selection only with explicit module names."""
     from peft import LoraConfig
 
+    target_modules, layers = settings.target_modules, None
+    if settings.first_layer:
+        if model is None:
+            raise ValueError("lora.first_layer needs the model to count its layers")
+        depth = model.config.get_text_config().num_hidden_layers
+        if settings.first_layer >= depth:
+            raise InputError("params.yaml", f"the model has {depth} layers, so no layer is left from {settings.first_layer}",
+                             field="lora.first_layer")
+        layers = list(range(settings.first_layer, depth))
+        if target_modules == "all-linear":
+            output = model.get_output_embeddings()
+            target_modules = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                                     if isinstance(module, torch.nn.Linear) and module is not output})
     return LoraConfig(r=settings.r, lora_alpha=settings.resolved_alpha, lora_dropout=settings.dropout,
-                      target_modules=settings.target_modules, task_type="CAUSAL_LM")
+                      target_modules=target_modules, layers_to_transform=layers, task_type="CAUSAL_LM")
 
 
 def adapter_chain(adapter_dir: Path | None) -> list[Path]:

@@ -39,8 +39,9 @@ def variant_adapter(task: Task, variant: str, config: Config) -> Path | None:
     return folder
 
 
-def make_predictor(task: Task, config: Config, variant: str) -> Predictor:
-    """A model-free baseline, or a model with its adapters merged, loaded once for every call."""
+def make_predictor(task: Task, config: Config, variant: str, *, base_dir: Path | None = None) -> Predictor:
+    """A model-free baseline, or a model with its adapters merged, loaded once for every call; the base model is
+    `base_dir`, by default the project's `models/base` (a logged model brings its own)."""
     baselines = task.baselines(config)
     if variant in baselines:
         predict = baselines[variant]
@@ -54,7 +55,7 @@ def make_predictor(task: Task, config: Config, variant: str) -> Predictor:
     adapter = variant_adapter(task, variant, config)
     # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
     load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
-    model, tokenizer = load_policy(paths.BASE_DIR, adapter, load_as)
+    model, tokenizer = load_policy(paths.BASE_DIR if base_dir is None else base_dir, adapter, load_as)
 
     def predict_with_model(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
         # Sampling follows the policy's training distribution (grpo.temperature, grpo.top_p).
@@ -109,9 +110,17 @@ def score_rows(task: Task, config: Config, records: list[dict], rows: list[dict]
 
 def score_file(task: Task, config: Config, *, gold: Path, predictions: Path, output: Path | None) -> dict:
     """`sciextract score`: any system's predictions file against any gold file of the task, printed as a table
-    and written (when `output` is given) as `{"stamp", "metrics", "documents", "parse_failures", ...}`."""
+    and written (when `output` is given) as `{"stamp", "metrics", "documents", "parse_failures", ...}`. An empty
+    gold or predictions file is an error: a score over no documents (P = R = F1 = 1 by the empty-level convention)
+    would look like a perfect one."""
     records = task.load_eval_file(gold, config)
-    report, _ = score_rows(task, config, records, read_prediction_rows(predictions), path=predictions)
+    if not records:
+        raise InputError(gold, "no gold records: nothing to score")
+    rows = read_prediction_rows(predictions)
+    if not rows:
+        raise InputError(predictions, "no prediction rows: nothing to score (a model that answered nothing still "
+                                      "writes one row per record)")
+    report, _ = score_rows(task, config, records, rows, path=predictions)
     report["stamp"].update({"gold": str(gold), "predictions": str(predictions)})
     print(task.report_table(report))
     if output is not None:
@@ -123,4 +132,6 @@ def predict_file(task: Task, config: Config, variant: str, input_path: Path, out
     """`sciextract predict`: any variant on any file of the task's format, written as prediction rows that
     `sciextract score` (or another scorer) reads."""
     records = task.load_eval_file(input_path, config)
+    if not records:
+        raise InputError(input_path, "no records to predict")
     write_jsonl(output_path, prediction_rows(task, records, make_predictor(task, config, variant)(records)))

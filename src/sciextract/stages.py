@@ -16,23 +16,27 @@ import mlflow
 import yaml
 
 from sciextract import paths
-from sciextract.config import Config, dotted_get, to_dict
+from sciextract.config import Config, dotted_get, redacted, to_dict
 from sciextract.errors import InputError
-from sciextract.io import write_json, write_jsonl
+from sciextract.io import clean_text, published_together, replaced_folder, write_json, write_jsonl
 from sciextract.tracking import flatten, stage_run
 
 log = logging.getLogger(__name__)
 
-DVC_FILE = Path("dvc.yaml")
+DVC_FILES = (Path("dvc.yaml"), Path("pipelines/sweep/dvc.yaml"))
+"""The default pipeline and the sweep's own pipeline (run only when asked)."""
 
 
 def stage_params(config: Config, stage: str) -> dict:
-    """The params sections `stage` lists in dvc.yaml (`${task}` filled in), with their values."""
-    if not DVC_FILE.exists():
-        raise InputError(DVC_FILE, "not found: run stages from the project root, where dvc.yaml lives")
-    spec = yaml.safe_load(DVC_FILE.read_text(encoding="utf-8"))["stages"].get(stage)
-    if spec is None:
-        raise InputError(DVC_FILE, f"no stage '{stage}'", field="stages")
+    """The params sections `stage` lists in its dvc.yaml (`${task}` filled in), with their values."""
+    for dvc_file in DVC_FILES:
+        if not dvc_file.exists():
+            raise InputError(dvc_file, "not found: run stages from the project root, where dvc.yaml lives")
+        spec = yaml.safe_load(dvc_file.read_text(encoding="utf-8"))["stages"].get(stage)
+        if spec is not None:
+            break
+    else:
+        raise InputError(DVC_FILES[0], f"no stage '{stage}' (nor in {DVC_FILES[1]})", field="stages")
     listed = spec.get("do", spec).get("params", [])
     values = to_dict(config)
     out: dict = {}
@@ -41,8 +45,8 @@ def stage_params(config: Config, stage: str) -> dict:
         try:
             out[dotted] = dotted_get(values, dotted)
         except KeyError as exc:
-            raise InputError(DVC_FILE, f"lists param '{dotted}', which params.yaml does not have ({exc} missing)",
-                             field=f"stages.{stage}.params") from None
+            raise InputError(dvc_file, f"lists param '{dotted}', which {config.params_file} does not have "
+                             f"({exc} missing)", field=f"stages.{stage}.params") from None
     return out
 
 
@@ -62,8 +66,9 @@ def run_prepare(config: Config) -> None:
     task = get_task(config.task)
     out_dir = paths.data_dir(task.name)
     with stage_run(config, stage="prepare", task=task.name, params=stage_params(config, "prepare"), inputs=[]):
-        report = task.prepare(config, out_dir)
-        write_json(out_dir / "prepare_report.json", report)
+        with published_together() as files:  # the splits and their report replace the old ones together, or none
+            report = task.prepare(config, out_dir)
+            files.write_json(out_dir / "prepare_report.json", report)
         mlflow.log_metrics({f"split_{name}": n for name, n in report["splits"].items()})
         mlflow.log_metric("cross_split_overlap", sum(report["cross_split_overlap"].values()))
         mlflow.log_dict(report, "prepare_report.json")
@@ -73,6 +78,7 @@ def run_prepare(config: Config) -> None:
 def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
     """SFT into `models/<task>/sft`, or into `out_dir` to keep a second SFT variant beside the first."""
     from sciextract.tasks import get_task
+    from sciextract.train.common import log_extractor_model
     from sciextract.train.sft import run_sft
 
     task = get_task(config.task)
@@ -84,10 +90,12 @@ def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
         metrics = run_sft(task, config, data_dir=data_dir, base_dir=paths.BASE_DIR, out_dir=out_dir,
                           checkpoint_root=paths.CHECKPOINT_ROOT / task.name / out_dir.name, curve_path=curve)
         _log_training_outputs(config, out_dir, metrics, curve)
+        log_extractor_model(config, task=task.name, adapter=out_dir, base_dir=paths.BASE_DIR)
 
 
 def run_grpo_stage(config: Config) -> None:
     from sciextract.tasks import get_task
+    from sciextract.train.common import log_extractor_model
     from sciextract.train.grpo import run_grpo
 
     task = get_task(config.task)
@@ -99,10 +107,11 @@ def run_grpo_stage(config: Config) -> None:
                            checkpoint_root=paths.CHECKPOINT_ROOT / task.name / "grpo",
                            curve_path=paths.curve_path(task.name, "grpo"))
         _log_training_outputs(config, out_dir, metrics, paths.curve_path(task.name, "grpo"))
+        log_extractor_model(config, task=task.name, adapter=out_dir, base_dir=paths.BASE_DIR)
 
 
 def _log_training_outputs(config: Config, adapter: Path, metrics: dict, curve: Path) -> None:
-    mlflow.log_dict(to_dict(config), "resolved_config.json")
+    mlflow.log_dict(redacted(to_dict(config)), "resolved_config.json")
     mlflow.log_dict(metrics, "train_metrics.json")
     mlflow.log_artifacts(str(adapter), "adapter")
     mlflow.log_artifact(str(adapter / "README.md"), "model_card")
@@ -111,7 +120,10 @@ def _log_training_outputs(config: Config, adapter: Path, metrics: dict, curve: P
 
 
 def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
-    """Score `variant` on every evaluation set; `name` labels it (default: the variant itself)."""
+    """Score `variant` on every evaluation set; `name` labels it (default: the variant itself).
+
+    The outputs are written to a new folder that replaces `reports/eval/<task>/<name>/` whole at the end, so a
+    killed run leaves the previous evaluation as it was, never new predictions beside an old metrics.json."""
     from sciextract.predict import evaluation_sets, make_predictor, prediction_rows, score_rows, variant_adapter
     from sciextract.provenance import stage_code_hash
     from sciextract.tasks import get_task
@@ -129,27 +141,28 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
         predictor = make_predictor(task, config, variant)
         oracle_samples = task.oracle_samples(config) if adapter is not None or variant == "base" else 0
         results = {}
-        for set_name, records in sets.items():
-            started = time.perf_counter()
-            rows = prediction_rows(task, records, predictor(records))
-            seconds = time.perf_counter() - started
-            report, documents = score_rows(task, config, records, rows)
-            report["stamp"].update({"variant": name, "set": set_name, "base_model": config.model.base,
-                                    "adapter": str(adapter) if adapter else None,
-                                    "max_documents": config.evaluate.max_documents,
-                                    "decoding": "sampled" if config.evaluate.do_sample else "greedy",
-                                    "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash})
-            if oracle_samples:
-                outputs = [raw for raw, _ in predictor(records, samples=oracle_samples)]
-                sampled = task.score_samples(records, [outputs[i:i + oracle_samples]
-                                                       for i in range(0, len(outputs), oracle_samples)])
-                report["metrics"].update(sampled)
-                report["stamp"].update({"oracle_samples": oracle_samples, "sampled_metrics": sorted(sampled)})
-            results[set_name] = report
-            write_jsonl(out_dir / "predictions" / f"{set_name}.jsonl", rows)
-            write_jsonl(out_dir / "predictions" / f"{set_name}.documents.jsonl", documents)
-            _log_evaluation(set_name, report, rows, seconds)
-        write_json(out_dir / "metrics.json", {"task": task.name, "variant": name, "sets": results})
+        with replaced_folder(out_dir) as staging:
+            for set_name, records in sets.items():
+                started = time.perf_counter()
+                rows = prediction_rows(task, records, predictor(records))
+                seconds = time.perf_counter() - started
+                report, documents = score_rows(task, config, records, rows)
+                report["stamp"].update({"variant": name, "set": set_name, "base_model": config.model.base,
+                                        "adapter": str(adapter) if adapter else None,
+                                        "max_documents": config.evaluate.max_documents,
+                                        "decoding": "sampled" if config.evaluate.do_sample else "greedy",
+                                        "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash})
+                if oracle_samples:
+                    outputs = [raw for raw, _ in predictor(records, samples=oracle_samples)]
+                    sampled = task.score_samples(records, [outputs[i:i + oracle_samples]
+                                                           for i in range(0, len(outputs), oracle_samples)])
+                    report["metrics"].update(sampled)
+                    report["stamp"].update({"oracle_samples": oracle_samples, "sampled_metrics": sorted(sampled)})
+                results[set_name] = report
+                write_jsonl(staging / "predictions" / f"{set_name}.jsonl", rows)
+                write_jsonl(staging / "predictions" / f"{set_name}.documents.jsonl", documents)
+                _log_evaluation(set_name, report, rows, seconds)
+            write_json(staging / "metrics.json", {"task": task.name, "variant": name, "sets": results})
         mlflow.log_artifact(str(out_dir / "metrics.json"))
 
 
@@ -162,21 +175,26 @@ def _log_evaluation(set_name: str, report: dict, rows: list[dict], seconds: floa
     flat[f"{set_name}/seconds"] = seconds  # in MLflow only: a wall-clock figure would change metrics.json every run
     mlflow.log_metrics(flat)
     mlflow.log_dict(report, f"eval/{set_name}.json")
-    table = {key: [json.dumps(r[key], ensure_ascii=False) if isinstance(r[key], (list, dict)) else r[key] for r in rows]
+    # MLflow's table writer fails on a lone surrogate, which a model's raw output can hold
+    table = {key: [clean_text(json.dumps(r[key], ensure_ascii=False)) if isinstance(r[key], (list, dict))
+                   else clean_text(r[key]) if isinstance(r[key], str) else r[key] for r in rows]
              for key in rows[0]} if rows else {}
     if table:
         mlflow.log_table(table, artifact_file=f"eval/{set_name}_predictions.json")
 
 
 def run_leaderboard(config: Config) -> None:
-    """Build the leaderboard before opening the run, so bad inputs fail without an empty MLflow run."""
+    """Build the leaderboard before opening the run, so bad inputs fail without an empty MLflow run; then move each
+    task's `champion` alias in the Model Registry to its best passing model (what was done: `champions.json`)."""
     from sciextract.leaderboard import build_leaderboard, write_leaderboard
+    from sciextract.leaderboard.registry import update_champions
 
     board = build_leaderboard(config.leaderboard, paths.EVAL_ROOT, paths.REFERENCES_PATH)
     with stage_run(config, stage="leaderboard", task="leaderboard", params=stage_params(config, "leaderboard"),
                    inputs=[paths.EVAL_ROOT, paths.REFERENCES_PATH], extra_tags={"tasks": ",".join(board.tasks)}):
         for path in write_leaderboard(board):
             mlflow.log_artifact(str(path), "leaderboard")
+        mlflow.log_dict(update_champions(board, config.tracking), "champions.json")
 
 
 def run_sweep_stage(config: Config, *, worker: bool = False) -> None:

@@ -8,7 +8,6 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import mlflow
 import optuna
@@ -18,7 +17,6 @@ from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, Jou
 from optuna.trial import FrozenTrial, TrialState
 
 from sciextract.config import SweepSettings
-from sciextract.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +89,9 @@ def retried_from(trial: FrozenTrial) -> int | None:
 
 
 def open_storage(settings: SweepSettings, on_stale_trial: Callable[[optuna.Study, FrozenTrial], None]) -> BaseStorage:
-    """An RDB storage for a SQLAlchemy URL, else a journal file; both with heartbeats."""
+    """An RDB storage for a SQLAlchemy URL, else a journal file; both with heartbeats. A URL holds no password:
+    `SweepSettings` refuses one at load time (the driver reads it from PGPASSWORD or ~/.pgpass)."""
     if "://" in settings.storage:
-        if urlsplit(settings.storage).password:
-            raise InputError("params.yaml", "the storage URL holds a password, which would land in git and in "
-                             "MLflow; leave it out and let the driver read it (PostgreSQL: PGPASSWORD or ~/.pgpass)",
-                             field="sweep.storage")
         return RDBStorage(settings.storage, heartbeat_interval=settings.heartbeat_interval,
                           grace_period=settings.grace_period, heartbeat_stale_trial_callback=on_stale_trial)
     path = Path(settings.storage)

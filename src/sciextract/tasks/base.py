@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,6 +124,15 @@ class Task(ABC):
     def target(self, record: dict) -> str:
         """The assistant answer SFT teaches for this record (rendered from gold)."""
 
+    def input_record(self, item: str | Mapping[str, Any], config: Config) -> dict:
+        """One input of an extractor (`sciextract.load_extractor`, a served model) as the record `prompt` reads: a
+        mapping of the task's record fields, or a plain text for a task with a `text_key`."""
+        if isinstance(item, str):
+            if self.text_key is None:
+                raise InputError(None, f"task '{self.name}' takes records of its fields, not plain texts")
+            return {self.text_key: item}
+        return dict(item)
+
     def sft_example(self, record: dict) -> dict:
         """A conversational prompt-completion example, so TRL takes the loss on the completion only."""
         return {"prompt": self.prompt(record), "completion": [{"role": "assistant", "content": self.target(record)}]}
@@ -147,15 +156,16 @@ class Task(ABC):
         """A prediction row's answer: its structured answer fields when present, else `raw_output` parsed.
 
         The parser's notes on `raw_output` are kept either way, so a model row reports what its text needed.
+        A `parse_failed` flag must be a boolean in every row (a string "false" is an error, not a failure).
         """
         raw = row.get("raw_output")
         if raw is not None and not isinstance(raw, str):
             raise InputError(path, f"expected a string or null, got {type(raw).__name__}", line, "raw_output")
+        failed = row.get("parse_failed", False)
+        if not isinstance(failed, bool):
+            raise InputError(path, f"expected true or false, got {failed!r}", line, "parse_failed")
         if any(row.get(name) is not None for name in self.answer_fields):
             answer = self.answer_from_row(row, path=path, line=line)
-            failed = row.get("parse_failed", False)
-            if not isinstance(failed, bool):
-                raise InputError(path, f"expected true or false, got {failed!r}", line, "parse_failed")
             notes = self.parse(raw).notes if raw is not None else Counter()
             return Parsed(answer.value, failed, notes + answer.notes)
         if "raw_output" not in row:

@@ -1,20 +1,28 @@
-"""What SFT and GRPO share: checkpoint folders keyed by config, resuming, saving an adapter atomically."""
+"""What SFT and GRPO share: checkpoint folders keyed by config, resuming, saving an adapter atomically, and logging
+it as a registered MLflow model."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import math
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 import mlflow
 import torch
+from mlflow.entities.model_registry import ModelVersion
+from packaging.requirements import Requirement
 from transformers import TrainerCallback
 
-from sciextract.config import ModelConfig
+import sciextract
+from sciextract.config import Config, ModelConfig, redacted, to_dict
 from sciextract.io import atomic_path, write_json, write_text
+from sciextract.model_registry import ADAPTER_DIGEST_TAG, STAMP_TAGS, folder_digest, registered_model_name
+from sciextract.modeling import adapter_chain
 from sciextract.tracking import metric_key
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,12 @@ def write_curve_csv(log_history: list[dict], path: Path) -> None:
 def _numeric(values: dict) -> dict[str, float]:
     return {k: float(v) for k, v in values.items()
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+
+
+def model_identity(model: ModelConfig) -> dict:
+    """The model settings a training run's result depends on: all but the thread count, so a run killed on two
+    threads resumes on one (threads change speed, not the result)."""
+    return {key: value for key, value in dataclasses.asdict(model).items() if key != "cpu_threads"}
 
 
 def checkpoint_dir(root: Path, run_hash: str) -> Path:
@@ -150,3 +164,69 @@ def model_card(*, title: str, base_model: str, stage: str, task: str, data: dict
         "",
     ]
     return "\n".join(lines)
+
+
+# -- the adapter as a registered MLflow model -------------------------------------------------------
+
+PACKAGE_DIR = Path(sciextract.__file__).resolve().parent
+MODEL_CODE = PACKAGE_DIR / "extractor_model.py"
+"""The file MLflow runs to load a logged extractor (a model from code: no pickle, loadable by any MLflow 3)."""
+BASE_DIGEST_TAG = "base_model_digest"
+"""Tag of the run that stores a base model folder: the folder's `folder_digest`."""
+
+
+def log_extractor_model(config: Config, *, task: str, adapter: Path, base_dir: Path) -> ModelVersion:
+    """Log `adapter` as an MLflow model of the active run and register it as `<experiment_prefix>-<task>`.
+
+    The model is a pyfunc whose `predict` takes the task's input rows and returns its structured answers
+    (`sciextract.extractor.ExtractorModel`); it carries what it needs to run without this repository: the
+    `sciextract` package as its code, the adapter chain (a GRPO adapter applies on the base with its SFT adapter
+    merged in) and the run's config as its model config. The base model is referenced, not copied: `models/base`
+    holds hundreds of MB, stored once per content digest by `stored_base_model`. The version is tagged with the
+    run's stamp and the adapter folder's digest (which the leaderboard maps its rows through).
+    """
+    run = mlflow.active_run()
+    chain = adapter_chain(adapter)
+    artifacts = {f"adapter_{index}": str(folder) for index, folder in enumerate(chain)}
+    tags = {**{key: run.data.tags[key] for key in STAMP_TAGS}, "adapter": str(adapter),
+            ADAPTER_DIGEST_TAG: folder_digest(adapter)}
+    model_config = {"task": task, "adapters": list(artifacts), "base_model_uri": stored_base_model(config, base_dir),
+                    "config": redacted(to_dict(config))}
+    info = mlflow.pyfunc.log_model(name="extractor", python_model=str(MODEL_CODE), code_paths=[str(PACKAGE_DIR)],
+                                   artifacts=artifacts, model_config=model_config, tags=tags,
+                                   pip_requirements=pinned_requirements())
+    version = mlflow.register_model(info.model_uri, registered_model_name(config.tracking, task), tags=tags)
+    log.info("registered %s version %s (%s)", version.name, version.version, adapter)
+    return version
+
+
+def stored_base_model(config: Config, base_dir: Path) -> str:
+    """A `runs:/` URI of a stored copy of the base model folder: an earlier copy with the same content digest in
+    any experiment, else a new one, stored in a run of its own in the active run's experiment (named
+    `base-model-<digest>`; deleting it breaks the models that reference it, which its note says)."""
+    digest = folder_digest(base_dir)
+    stored = mlflow.search_runs(search_all_experiments=True, output_format="list", max_results=1,
+                                filter_string=f"tags.{BASE_DIGEST_TAG} = '{digest}' and attributes.status = 'FINISHED'")
+    if stored:
+        return f"runs:/{stored[0].info.run_id}/base_model"
+    client = mlflow.MlflowClient()
+    note = ("The base model folder, stored once for every logged sciextract model trained on it: they load it from "
+            "this run (`runs:/<this run>/base_model`), so deleting the run breaks them.")
+    run = client.create_run(mlflow.active_run().info.experiment_id, run_name=f"base-model-{digest[:12]}",
+                            tags={BASE_DIGEST_TAG: digest, "base_model": config.model.base,
+                                  "mlflow.note.content": note})
+    try:
+        client.log_artifacts(run.info.run_id, str(base_dir), "base_model")
+    except BaseException:
+        client.set_terminated(run.info.run_id, "FAILED")
+        raise
+    client.set_terminated(run.info.run_id, "FINISHED")
+    return f"runs:/{run.info.run_id}/base_model"
+
+
+def pinned_requirements() -> list[str]:
+    """sciextract's dependencies at their installed versions: what a model server built from the logged model
+    installs (`mlflow models serve` without `--env-manager local`). Given, so MLflow does not load the model to
+    infer them."""
+    requirements = [Requirement(spec) for spec in metadata.requires("sciextract") or []]
+    return [f"{req.name}=={metadata.version(req.name)}" for req in requirements if req.marker is None]

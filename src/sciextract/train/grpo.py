@@ -27,6 +27,7 @@ from sciextract.train.common import (
     checkpoint_dir,
     checkpoint_step,
     last_checkpoint,
+    model_identity,
     model_card,
     precision_flags,
     publish_adapter,
@@ -178,7 +179,7 @@ def trainer_for(config: Config, dataset, policy, tokenizer, recorder: RewardReco
         **precision_flags(config.model),
     )
     return GRPOTrainer(model=policy, reward_funcs=recorder.functions, args=args, train_dataset=dataset,
-                       processing_class=tokenizer, peft_config=lora_config(g.lora), callbacks=callbacks)
+                       processing_class=tokenizer, peft_config=lora_config(g.lora, policy), callbacks=callbacks)
 
 
 def _mean_logged(log_history: list[dict], key: str) -> float | None:
@@ -196,7 +197,7 @@ def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_
     dataset, policy, tokenizer, base = setup(task, config, data_dir, base_dir, sft_dir)
     functions, weights = task.reward_functions(config)
     recorder = RewardRecorder(functions, weights, config.grpo.num_generations)
-    run_hash = inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": dataclasses.asdict(config.model)},
+    run_hash = inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": model_identity(config.model)},
                            [Path(data_dir) / "rl.jsonl", Path(sft_dir)])
     checkpoints = checkpoint_dir(checkpoint_root, run_hash)
     trainer = trainer_for(config, dataset, policy, tokenizer, recorder, checkpoints,

@@ -19,6 +19,7 @@ from sciextract.train.common import (
     checkpoint_dir,
     checkpoint_step,
     last_checkpoint,
+    model_identity,
     model_card,
     precision_flags,
     publish_adapter,
@@ -202,7 +203,7 @@ def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, cal
         **precision_flags(config.model),
     )
     return CompletionLogitsSFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                                      peft_config=lora_config(s.lora), callbacks=callbacks)
+                                      peft_config=lora_config(s.lora, model), callbacks=callbacks)
 
 
 def _mean_loss(log_history: list[dict]) -> float:
@@ -214,7 +215,7 @@ def run_sft(task: Task, config: Config, *, data_dir: Path, base_dir: Path, out_d
             checkpoint_root: Path, curve_path: Path) -> dict:
     """Train, checkpointing every `save_steps`; a rerun of the same config resumes; returns metrics."""
     dataset, model, tokenizer, base = setup(task, config, data_dir, base_dir)
-    run_hash = inputs_hash({"sft": dataclasses.asdict(config.sft), "model": dataclasses.asdict(config.model)},
+    run_hash = inputs_hash({"sft": dataclasses.asdict(config.sft), "model": model_identity(config.model)},
                            [Path(data_dir) / "sft.jsonl", Path(base_dir)])
     trainer = trainer_for(config, dataset, model, tokenizer, checkpoint_dir(checkpoint_root, run_hash),
                           [StepMetricsCallback()])

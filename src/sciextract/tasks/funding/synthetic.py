@@ -1480,7 +1480,7 @@ def _plan_funders(rng: random.Random) -> tuple[list[_Plan], dict[_Plan, Funder],
     return plans, dict(zip(plans, funders)), used_ids
 
 
-def _positive(b: _Builder, rng: random.Random) -> None:
+def _positive(b: _Builder, rng: random.Random, named_award_fraction: float) -> None:
     """A statement naming funders: one funding section between distractor sentences, or two joined by ' | '."""
     plans, by_plan, used_ids = _plan_funders(rng)
     shared: tuple[_Plan, _Plan, str] | None = None
@@ -1490,7 +1490,7 @@ def _positive(b: _Builder, rng: random.Random) -> None:
         shared = (first, second, _funder_id(by_plan[first], used_ids, rng))
     main = [plan for plan in plans if shared is None or plan not in shared]
     for plan in main:
-        if rng.random() < NAMED_AWARD_FRACTION:
+        if rng.random() < named_award_fraction:
             _add_named_award(plan, by_plan[plan], rng)
     unnamed = None
     if rng.random() < UNNAMED_FRACTION:
@@ -1539,14 +1539,14 @@ def _positive(b: _Builder, rng: random.Random) -> None:
         b.text(sentence)
 
 
-def _record(seed: int, index: int, noise_fraction: float, negative_fraction: float) -> dict:
+def _record(seed: int, index: int, noise_fraction: float, negative_fraction: float, named_award_fraction: float) -> dict:
     rng = random.Random(f"sciextract-funding:{seed}:{index}")
     noisy = rng.random() < noise_fraction
     b = _Builder()
     if rng.random() < negative_fraction:
         _negative(b, rng)
     else:
-        _positive(b, rng)
+        _positive(b, rng, named_award_fraction)
     segments = b.segments()
     if noisy:
         segments = add_noise(segments, rng)
@@ -1555,11 +1555,13 @@ def _record(seed: int, index: int, noise_fraction: float, negative_fraction: flo
 
 
 def generate_funding_records(n: int, seed: int, noise_fraction: float = NOISE_FRACTION,
-                             negative_fraction: float = NEGATIVE_FRACTION) -> list[dict]:
-    """`n` canonical funding records; the same `(n, seed)` always gives the same records."""
+                             negative_fraction: float = NEGATIVE_FRACTION,
+                             named_award_fraction: float = NAMED_AWARD_FRACTION) -> list[dict]:
+    """`n` canonical funding records; the same `(n, seed)` and fractions always give the same records."""
     if n < 0:
         raise ValueError(f"n must be non-negative, got {n}")
-    for name, value in (("noise_fraction", noise_fraction), ("negative_fraction", negative_fraction)):
+    for name, value in (("noise_fraction", noise_fraction), ("negative_fraction", negative_fraction),
+                        ("named_award_fraction", named_award_fraction)):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{name} must lie in [0, 1], got {value}")
-    return [_record(seed, index, noise_fraction, negative_fraction) for index in range(n)]
+    return [_record(seed, index, noise_fraction, negative_fraction, named_award_fraction) for index in range(n)]

@@ -9,8 +9,8 @@ from typing import Any
 
 from sciextract.config import Config
 from sciextract.errors import InputError
-from sciextract.io import sha256_json, write_jsonl
-from sciextract.splits import SPLITS, assign_splits, cross_split_overlap
+from sciextract.io import published_together, sha256_json
+from sciextract.splits import assign_splits, cross_split_overlap
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
 from sciextract.tasks.funding.board import BOARD, LEVELS
 from sciextract.tasks.funding.data import canonical_funders, load_funding_records
@@ -39,29 +39,36 @@ class FundingTask(Task):
 
     # -- data -----------------------------------------------------------------------------------
     def prepare(self, config: Config, out_dir: Path) -> dict:
+        """Every source is read and validated, and the splits checked, before the first file is written; the
+        three splits are then published together (with the report, inside `run_prepare`)."""
         settings = config.data.funding
-        if set(settings.split_ratios) != set(SPLITS):
-            raise InputError("params.yaml", f"must name exactly the splits {list(SPLITS)}", field="data.funding.split_ratios")
         records: list[dict] = []
         if settings.synthetic_records:
             records += generate_funding_records(settings.synthetic_records, seed=settings.seed,
-                                                noise_fraction=settings.noise_fraction)
+                                                noise_fraction=settings.noise_fraction,
+                                                named_award_fraction=settings.named_award_fraction)
         for source in settings.files:
-            records += load_funding_records(source)
+            loaded = load_funding_records(source)
+            if not loaded:
+                raise InputError(source, f"no funding records in this file, listed in {config.params_file} "
+                                 "(data.funding.files): an empty source is a mistake, not an empty contribution")
+            records += loaded
         if not records:
-            raise InputError("params.yaml", "no funding records: set synthetic_records > 0 or list files",
+            raise InputError(config.params_file, "no funding records: set synthetic_records > 0 or list files",
                              field="data.funding")
         ids = [r["id"] for r in records]
         if len(set(ids)) != len(ids):
             duplicate = next(i for i in ids if ids.count(i) > 1)
-            raise InputError("params.yaml", f"record id '{duplicate}' occurs in more than one source", field="data.funding.files")
+            raise InputError(config.params_file, f"record id '{duplicate}' occurs in more than one source",
+                             field="data.funding.files")
         splits = assign_splits(records, key=lambda r: r["funding_statement"], ratios=settings.split_ratios)
         overlap = cross_split_overlap(splits, key=lambda r: r["funding_statement"])
         if any(overlap.values()):
             raise RuntimeError(f"statement text crosses splits: {overlap}")
         self._check_eval_sets_unseen(config, splits["sft"] + splits["rl"])
-        for split, rows in splits.items():
-            write_jsonl(Path(out_dir) / f"{split}.jsonl", rows)
+        with published_together() as files:
+            for split, rows in splits.items():
+                files.write_jsonl(Path(out_dir) / f"{split}.jsonl", rows)
         return {
             "records": len(records),
             "synthetic_records": settings.synthetic_records,

@@ -59,13 +59,15 @@ def coerce_concerns(items: list, notes: Counter | None = None) -> tuple[list[dic
     return concerns, notes
 
 
-_ITEM_START = re.compile(r"[\[{]")
+_ITEM_START = re.compile(r"\[(?=\s*+[\[{\"\-0-9tfnNI\]])|\{(?=[ \t\n\r]*+[\"}])")
+"""A bracket whose first item could be read: any other stops at once (item-separating space is any space)."""
+
+
+_SPACE = re.compile(r"\s*+")
 
 
 def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
+    return _SPACE.match(text, pos).end()
 
 
 def _read_items(reader: EmbeddedJson, pos: int, exhausted: set[int] = frozenset()
@@ -120,25 +122,23 @@ def parse_concerns(text: str | None) -> Parsed:
     # A string array missing its `[` can only be told from prose when the output starts with the string.
     starts = ([0] if text.startswith('"') else []) + [match.start() for match in _ITEM_START.finditer(text)]
     for start in starts:
-        notes: Counter = Counter()
-        if text[start] == "[":
-            first = start + 1
-        else:
-            if text[start] == "{":
-                read = reader.read(start)
-                if read.ok and isinstance(read.value, dict) and isinstance(read.value.get("concerns"), list):
-                    concerns, notes = coerce_concerns(read.value["concerns"])
-                    return Parsed(concerns, failed=not concerns and bool(read.value["concerns"]), notes=notes)
-            first = start
-            notes["missing_open_bracket"] += 1
+        if text[start] == "{":
+            read = reader.read(start)
+            if not read.ok:
+                continue  # its items would stop at this very object
+            if isinstance(read.value, dict) and isinstance(read.value.get("concerns"), list):
+                concerns, notes = coerce_concerns(read.value["concerns"])
+                return Parsed(concerns, failed=not concerns and bool(read.value["concerns"]), notes=notes)
+        first, missing_bracket = (start + 1, 0) if text[start] == "[" else (start, 1)
         items, positions, closed, truncated, joined = _read_items(reader, first, exhausted)
-        concerns, notes = coerce_concerns(items, notes)
-        if joined and concerns:  # the part after the join decides the flags: read it all
-            items, positions, closed, truncated, _ = _read_items(reader, first)
-            concerns, notes = coerce_concerns(items, Counter(missing_open_bracket=notes["missing_open_bracket"]))
-        if concerns or (closed and not items):
-            notes["truncated"] += truncated
-            return Parsed(concerns, failed=False, notes=+notes)
+        if items or closed:
+            concerns, notes = coerce_concerns(items, Counter(missing_open_bracket=missing_bracket))
+            if joined and concerns:  # the part after the join decides the flags: read it all
+                items, positions, closed, truncated, _ = _read_items(reader, first)
+                concerns, notes = coerce_concerns(items, Counter(missing_open_bracket=missing_bracket))
+            if concerns or (closed and not items):
+                notes["truncated"] += truncated
+                return Parsed(concerns, failed=False, notes=+notes)
         exhausted.update(positions)
     return Parsed([], failed=True)
 

@@ -21,7 +21,7 @@ from typing import Any
 from sciextract import paths
 from sciextract.config import Config
 from sciextract.errors import InputError
-from sciextract.io import sha256_json, write_jsonl
+from sciextract.io import published_together, sha256_json
 from sciextract.modeling import load_tokenizer, resolve_base
 from sciextract.splits import assign_splits, cross_split_overlap
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
@@ -145,20 +145,26 @@ class ReviewTask(Task):
         (when set), duplicate concerns, then articles with fewer than `min_concerns` left. The test split is
         scored under the BioReview rules: it drops only flagged concerns and keeps every article, also one left
         without any concern (`test_articles_without_concerns` in the report), whose model concerns then count
-        as false positives.
+        as false positives. Every source is read and every split checked before the first file is written; the
+        three splits are then published together (with the report, inside `run_prepare`).
         """
         settings = config.data.review
         articles: list[dict] = []
         sources: dict[str, int] = {}
         for name, path in ([("demo_corpus", DEMO_CORPUS)] if settings.demo_corpus else []) + [(f, f) for f in settings.files]:
             loaded = load_review_records(path)
+            if not loaded:
+                raise InputError(path, f"no articles in this file, listed in {config.params_file} (data.review.files): "
+                                 "an empty source is a mistake, not an empty contribution")
             sources[str(name)] = len(loaded)
             articles += loaded
         if not articles:
-            raise InputError("params.yaml", "no review articles: set demo_corpus: true or list files", field="data.review")
+            raise InputError(config.params_file, "no review articles: set demo_corpus: true or list files",
+                             field="data.review")
         repeated = [article_id for article_id, n in Counter(a["id"] for a in articles).items() if n > 1]
         if repeated:
-            raise InputError("params.yaml", f"article id '{repeated[0]}' occurs in more than one source", field="data.review.files")
+            raise InputError(config.params_file, f"article id '{repeated[0]}' occurs in more than one source",
+                             field="data.review.files")
         unique = drop_duplicate_articles(articles)
         splits = assign_splits(unique, key=article_key, ratios=settings.split_ratios)
         overlap = cross_split_overlap(splits, key=article_key)
@@ -174,11 +180,12 @@ class ReviewTask(Task):
                 kept = rules.articles(rows)
                 dropped[split] = {"concerns": dict(rules.dropped_concerns), "articles": dict(rules.dropped_articles)}
             if not kept:
-                raise InputError("params.yaml", f"split '{split}' has no article left after filtering "
+                raise InputError(config.params_file, f"split '{split}' has no article left after filtering "
                                  f"({len(rows)} before); add data or change split_ratios", field="data.review")
             prepared[split] = [with_paper_text(article, tokenizer, settings.max_paper_tokens) for article in kept]
-        for split, rows in prepared.items():
-            write_jsonl(Path(out_dir) / f"{split}.jsonl", rows)
+        with published_together() as files:
+            for split, rows in prepared.items():
+                files.write_jsonl(Path(out_dir) / f"{split}.jsonl", rows)
         return {
             "articles": len(articles),
             "sources": sources,

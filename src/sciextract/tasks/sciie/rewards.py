@@ -41,12 +41,16 @@ TRIPLE_CREDIT = 0.2
 RULE_PATTERNS = {
     "implies": re.compile(r"\bimplies\b", re.IGNORECASE),
     "because": re.compile(r"\bbecause\b", re.IGNORECASE),
-    "pattern_suggests": re.compile(r"\bpattern\b[^\n]*?\bsuggests\b", re.IGNORECASE),
+    # The atomic group settles on a line's first "pattern", so a line with many of them is read once.
+    "pattern_suggests": re.compile(r"^(?>[^\n]*?\bpattern\b)[^\n]*?\bsuggests\b", re.IGNORECASE | re.MULTILINE),
     "step_marker": re.compile(r"\bstep\s*\d+", re.IGNORECASE),
 }
-_THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
-_QUOTED = re.compile(r"\"([^\"\n]+)\"|\u201c([^\u201d\n]+)\u201d")
-_FORMAT = re.compile(r"\s*(?:<reasoning>.*?</reasoning>\s*)?<think>.*?</think>\s*<answer>.*?</answer>\s*", re.DOTALL)
+_QUOTED = re.compile(r"\"([^\"\n]+)\"|\u201c([^\u201c\u201d\n]+)\u201d")
+"""A quoted phrase on one line; a curly quote ends at the next curly quote of either kind, so a line of opening
+quotes is read once."""
+_SPACE = re.compile(r"\s*+")
+_REASONING_THEN_THINK = re.compile(r"</reasoning>\s*+<think>")
+_THINK_THEN_ANSWER = re.compile(r"</think>\s*+<answer>")
 
 
 def _f1(gold: frozenset, pred: frozenset) -> float:
@@ -91,22 +95,45 @@ def think_relevance_value(text: str, sentence: str, gold_rel: list) -> float:
       step marker ("Step 2"): 0.1 each;
     - each distinct gold triple whose subject, relation and object strings all appear: 0.2.
     """
-    think = _THINK.search(text)
-    if not think:
+    start = text.find("<think>")
+    end = text.find("</think>", start + len("<think>")) if start >= 0 else -1
+    if end < 0:
         return 0.0
-    body = clean(think.group(1))
+    think = text[start + len("<think>"):end]
+    body = clean(think)
     sentence = clean(sentence)
-    phrases = {clean(a or b) for a, b in _QUOTED.findall(think.group(1))}
+    phrases = {clean(a or b) for a, b in _QUOTED.findall(think)}
     quotes = sum(QUOTE_CREDIT * min(1.0, QUOTE_FULL_CREDIT_WORDS / len(p.split()))
                  for p in phrases if any(c.isalnum() for c in p) and p in sentence)
-    rules = RULE_CREDIT * sum(bool(pattern.search(think.group(1))) for pattern in RULE_PATTERNS.values())
+    rules = RULE_CREDIT * sum(bool(pattern.search(think)) for pattern in RULE_PATTERNS.values())
     triples = {(clean(s), r, clean(o)) for s, r, o in gold_rel}
     stated = TRIPLE_CREDIT * sum(all(part in body for part in triple) for triple in triples)
     return min(1.0, min(quotes, QUOTE_CAP) + rules + stated)
 
 
 def answer_format_value(text: str) -> float:
-    return 1.0 if _FORMAT.fullmatch(text) else 0.0
+    """1.0 when the whole output is `[<reasoning>...</reasoning>] <think>...</think> <answer>...</answer>` with only
+    whitespace around and between the blocks (a block's inside may hold anything), else 0.0.
+
+    Checked with one left-to-right search per link instead of a backtracking regex, which took quadratic time and
+    more on long outputs: the earliest `</reasoning>`-`<think>` and `</think>`-`<answer>` links leave the most room
+    for what follows, so the output has the format exactly when they exist and the text ends in a `</answer>`
+    after the last one.
+    """
+    pos = _SPACE.match(text).end()
+    if text.startswith("<reasoning>", pos):
+        link = _REASONING_THEN_THINK.search(text, pos + len("<reasoning>"))
+        if link is None:
+            return 0.0
+        pos = link.end()
+    elif text.startswith("<think>", pos):
+        pos += len("<think>")
+    else:
+        return 0.0
+    link = _THINK_THEN_ANSWER.search(text, pos)
+    end = len(text.rstrip())
+    return 1.0 if link is not None and text.endswith("</answer>", 0, end) and end - len("</answer>") >= link.end() \
+        else 0.0
 
 
 @lru_cache(maxsize=8192)

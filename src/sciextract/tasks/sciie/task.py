@@ -27,14 +27,14 @@ layout, so `plain` vs `mimic` changes the SFT target only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sciextract import paths
 from sciextract.config import Config
 from sciextract.errors import InputError
-from sciextract.io import sha256_file, sha256_json, write_jsonl
+from sciextract.io import published_together, sha256_file, sha256_json
 from sciextract.splits import cross_split_overlap, normalize_for_split
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
 from sciextract.tasks.sciie.board import BOARD
@@ -129,7 +129,8 @@ class SciIETask(Task):
         (0: all the rest) form `sft`, so the two are disjoint and `rl` stays put when the SFT size changes.
         `test` is the dev file, or its first `dev_examples` sentences in the same hash order (kept in file
         order). Sentence overlap between every pair of splits, and between `sft`/`rl` and every extra
-        evaluation set, is verified to be zero.
+        evaluation set, is verified to be zero. Everything is read and checked before the first file is written;
+        the three splits are then published together (with the report, inside `run_prepare`).
         """
         settings = config.data.sciie
         train, repeats, conflicting = first_occurrences(load_scier(settings.train_file))
@@ -137,8 +138,8 @@ class SciIETask(Task):
         ordered = sorted(train, key=lambda r: sentence_hash(r["sentence"]))
         wanted = settings.rl_examples + settings.train_examples
         if wanted > len(ordered):
-            raise InputError("params.yaml", f"rl_examples + train_examples = {wanted} but {settings.train_file} has "
-                             f"{len(ordered)} distinct sentences", field="data.sciie.train_examples")
+            raise InputError(config.params_file, f"rl_examples + train_examples = {wanted} but {settings.train_file} "
+                             f"has {len(ordered)} distinct sentences", field="data.sciie.train_examples")
         rl = ordered[:settings.rl_examples]
         sft = ordered[settings.rl_examples:wanted] if settings.train_examples else ordered[settings.rl_examples:]
         test = dev
@@ -159,10 +160,11 @@ class SciIETask(Task):
 
         variant = settings.variant
         labels = {"sft": TRAIN_LABEL, "rl": TRAIN_LABEL, "test": DEV_LABEL}
-        for split, rows in splits.items():
-            extra = {"sft_format": settings.sft_format} if split == "sft" else {}
-            write_jsonl(Path(out_dir) / f"{split}.jsonl",
-                        [{**r, "task_variant": variant, "split": labels[split], **extra} for r in rows])
+        with published_together() as files:
+            for split, rows in splits.items():
+                extra = {"sft_format": settings.sft_format} if split == "sft" else {}
+                files.write_jsonl(Path(out_dir) / f"{split}.jsonl",
+                                  [{**r, "task_variant": variant, "split": labels[split], **extra} for r in rows])
         return {
             "task_variant": variant,
             "sft_format": settings.sft_format,
@@ -197,6 +199,10 @@ class SciIETask(Task):
     def prompt(self, record: dict) -> Messages:
         return [{"role": "system", "content": system_prompt(record["task_variant"])},
                 {"role": "user", "content": user_message(record)}]
+
+    def input_record(self, item: str | Mapping[str, Any], config: Config) -> dict:
+        """The input with the task variant of the run's settings, which every prepared record carries."""
+        return {"task_variant": config.data.sciie.variant, **super().input_record(item, config)}
 
     def target(self, record: dict) -> str:
         if record["sft_format"] == "mimic":
