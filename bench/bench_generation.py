@@ -3,6 +3,10 @@
 Run: `.venv/bin/python bench/bench_generation.py [--dtype bfloat16|float32] [--new-tokens 64] [--attn sdpa|eager]`.
 Each batch generates exactly `--new-tokens` tokens per sequence (EOS is ignored via min_new_tokens),
 so tokens/s counts real generated tokens; prompts are funding-task prompts of the synthetic corpus.
+
+With `--answers FILE [--adapter DIR]` it times instead what an evaluation does: greedy answers to every
+statement of a funding file, each ending at its own length (`--new-tokens` is then the cap), in batches of
+each size of `--batches`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import torch
 from common import base_model_dir, funding_records, peak_rss_gib
 from sciextract.config import ModelConfig
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
-from sciextract.modeling import load_causal_lm, load_tokenizer
+from sciextract.modeling import load_causal_lm, load_policy, load_tokenizer
+from sciextract.tasks.funding.data import load_funding_records
 from sciextract.tasks.funding.task import FundingTask
 
 
@@ -25,7 +30,12 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batches", default="1,8,32")
     parser.add_argument("--attn", default=ModelConfig().attn_implementation)
+    parser.add_argument("--answers", help="a funding file: time real answers to its statements")
+    parser.add_argument("--adapter", help="a LoRA adapter folder merged into the base (e.g. models/funding/sft)")
     args = parser.parse_args()
+    if args.answers:
+        time_answers(args)
+        return
 
     base = str(base_model_dir())
     tokenizer = load_tokenizer(base)
@@ -45,6 +55,24 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(f"batch {batch:>3}: {batch * args.new_tokens / seconds:8.1f} generated tokens/s "
               f"({seconds:.2f} s for {batch} x {args.new_tokens} tokens)")
+    print(f"peak RSS {peak_rss_gib():.2f} GiB")
+
+
+def time_answers(args) -> None:
+    base = str(base_model_dir())
+    model, tokenizer = load_policy(base, args.adapter, ModelConfig(dtype=args.dtype, attn_implementation=args.attn))
+    records = load_funding_records(args.answers)
+    prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in records])
+    print(f"model {base} adapter {args.adapter} dtype {args.dtype} threads {torch.get_num_threads()} "
+          f"{len(records)} statements of {args.answers}")
+    for batch in (int(b) for b in args.batches.split(",")):
+        settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, stop_on_loop=3)
+        started = time.perf_counter()
+        answers = generate_transformers(model, tokenizer, prompts, settings, progress=None)
+        seconds = time.perf_counter() - started
+        answer_tokens = sum(len(tokenizer(a, add_special_tokens=False)["input_ids"]) for a in answers)
+        print(f"batch {batch:>3}: {seconds:.1f} s for {len(records)} answers ({answer_tokens} answer tokens, "
+              f"cap {args.new_tokens})")
     print(f"peak RSS {peak_rss_gib():.2f} GiB")
 
 

@@ -34,11 +34,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, help="sft.per_device_train_batch_size")
     parser.add_argument("--accumulation", type=int, help="sft.gradient_accumulation_steps")
     parser.add_argument("--max-length", type=int, help="sft.max_length")
+    parser.add_argument("--first-layer", type=int, help="sft.lora.first_layer (0: LoRA on every layer)")
     parser.add_argument("--profile", action="store_true", help="also print the operators that took the most CPU time")
     args = parser.parse_args()
 
     flags = {"model.dtype": args.dtype, "sft.attn_implementation": args.attn, "sft.per_device_train_batch_size": args.batch,
-             "sft.gradient_accumulation_steps": args.accumulation, "sft.max_length": args.max_length}
+             "sft.gradient_accumulation_steps": args.accumulation, "sft.max_length": args.max_length,
+             "sft.lora.first_layer": args.first_layer}
     config = with_overrides(load_config(args.params, apply_sweep_best=False),
                             {"sft.max_steps": args.steps, "sft.save_steps": 10**6, "sft.logging_steps": args.steps,
                              **{key: value for key, value in flags.items() if value is not None}}, source="bench flags")
@@ -58,7 +60,7 @@ def main() -> None:
     examples_per_step = config.sft.per_device_train_batch_size * config.sft.gradient_accumulation_steps
     tokens = next(e["num_tokens"] for e in reversed(trainer.state.log_history) if "num_tokens" in e)
     print(f"dtype {config.model.dtype}, {config.sft.attn_implementation} attention, LoRA r {config.sft.lora.r} "
-          f"all-linear, batch {config.sft.per_device_train_batch_size} x accumulation {config.sft.gradient_accumulation_steps}, "
+          f"{config.sft.lora.target_modules} from layer {config.sft.lora.first_layer}, batch {config.sft.per_device_train_batch_size} x accumulation {config.sft.gradient_accumulation_steps}, "
           f"max_length {config.sft.max_length}, mean sequence {mean_length:.0f} tokens (longest {max(lengths)})")
     print(f"{args.steps} steps, {tokens} tokens in {seconds:.1f} s: {tokens / seconds:.1f} trained tokens/s, "
           f"peak RSS {peak_rss_gib():.2f} GiB, {args.steps * examples_per_step / seconds:.2f} examples/s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import random
 import string
 
@@ -156,13 +157,16 @@ def test_parse_never_raises_on_truncated_or_mutated_valid_outputs(funding_file):
             check_parse("".join(chars))
 
 
-def test_valid_prefix_of_a_truncated_output_is_not_half_read():
-    """A cut inside the answer must not yield a partial funder list read from an inner object."""
-    text = json.dumps([NSF, {"funder_name": "ERC", "awards": []}])
-    cut = text.index('{"funder_name": "ERC"') + 5
-    result = check_parse(text[:cut])
-    # the only complete objects inside the cut text are NSF and its award, so at most NSF can be read back
-    assert result.value in ([], [NSF])
+def test_an_answer_cut_off_mid_array_keeps_its_complete_funders_and_is_noted():
+    erc = {"funder_name": "ERC", "awards": [{"award_ids": ["101"], "funding_scheme": [], "award_title": []}]}
+    text = json.dumps([NSF, erc, {"funder_name": "DFG", "awards": []}])
+    cut = text.index('{"funder_name": "DFG"') + 8  # the token limit stops the third funder
+    assert parse_funders(text[:cut]) == Parsed([NSF, erc], failed=False, notes=Counter(truncated=1))
+    # a bad escape breaks the array just as a cut does: the funders before it stand
+    broken = text.replace('"DFG"', '"R\\&D"')
+    assert parse_funders(broken) == Parsed([NSF, erc], failed=False, notes=Counter(truncated=1))
+    # cut inside the first funder: nothing complete, and no inner award object is read as an unnamed funder
+    assert parse_funders(text[:text.index('"DMS-1"') + 2]) == Parsed([], failed=True)
 
 
 def test_truncated_answer_is_not_read_as_an_unnamed_funder():

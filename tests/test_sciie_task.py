@@ -93,10 +93,10 @@ def test_prepare_refuses_leaks_and_bad_settings(tmp_path, files):
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"variant": "joint"}, r"field 'data.sciie.variant': variant: 'joint' is not one of ner, re, re_plus, end2end"),
-    ({"sft_format": "cot"}, r"field 'data.sciie.sft_format': sft_format: 'cot' is not one of mimic, plain"),
-    ({"rl_examples": 0}, r"field 'data.sciie.rl_examples': rl_examples: must be at least 1, got 0"),
-    ({"dev_examples": -1}, r"field 'data.sciie.dev_examples': dev_examples: must be at least 0, got -1"),
+    ({"variant": "joint"}, r"field 'data.sciie.variant': 'joint' is not one of ner, re, re_plus, end2end"),
+    ({"sft_format": "cot"}, r"field 'data.sciie.sft_format': 'cot' is not one of mimic, plain"),
+    ({"rl_examples": 0}, r"field 'data.sciie.rl_examples': must lie in \[1, inf\), got 0"),
+    ({"dev_examples": -1}, r"field 'data.sciie.dev_examples': must lie in \[0, inf\), got -1"),
 ])
 def test_params_are_checked_on_load(settings, message):
     with pytest.raises(InputError, match=rf"params.yaml, {message}"):

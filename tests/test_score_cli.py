@@ -96,7 +96,7 @@ def test_report_has_exactly_the_documented_shape(funding_file, tmp_path):
     report = score_ok(funding_file, predictions, tmp_path / "m.json", "strict",
                       "--set", "evaluate.funding.funder_threshold=0.9",
                       "--set", "evaluate.funding.text_threshold=0.75")
-    assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents"}
+    assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents", "truncated_answers"}
     assert set(report["metrics"]) == {*LEVELS, "by_mode"}
     assert list(report["metrics"]["by_mode"]) == list(MODES)
     for level in LEVELS:
@@ -132,7 +132,7 @@ def test_table_is_printed_to_stdout(funding_file, tmp_path, capsys):
                                                                     "mode strict"]
     for level in LEVELS:
         assert sum(line.startswith(level) for line in lines) == 3
-    assert "documents 8, parse failures 0 (0.00%), headline mode balanced" in lines
+    assert "documents 8, parse failures 0 (0.00%), truncated answers 0, headline mode balanced" in lines
 
 
 def test_every_mode_is_scored_and_the_headline_follows_the_mode_setting(funding_file, tmp_path):
@@ -255,6 +255,17 @@ def test_score_rows_accepts_plain_dicts(funding_file):
     assert_perfect(report)
     assert [row["id"] for row in per_document] == [r["id"] for r in records]
     assert per_document[0]["funder"] == {"gold": 2, "pred": 2, "matched": 2}
+    assert report["truncated_answers"] == 0
+
+
+def test_a_cut_answer_is_scored_on_its_complete_funders_and_counted(funding_file):
+    records = gold_records(funding_file)[:1]
+    assert len(records[0]["funders"]) == 2
+    whole = render_funders(records[0]["funders"])
+    cut = whole[:whole.index('{"funder_name"', 2) + 5]  # the token limit stops the second funder
+    report, per_document = score_rows(FundingTask(), Config(), records, [{"id": records[0]["id"], "raw_output": cut}])
+    assert report["truncated_answers"] == 1 and report["parse_failures"] == 0
+    assert per_document[0]["funder"] == {"gold": 2, "pred": 1, "matched": 1}
 
 
 def test_read_prediction_rows_numbers_lines(tmp_path):

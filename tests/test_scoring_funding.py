@@ -19,6 +19,7 @@ from sciextract.config import Config, FundingEvalSettings
 from sciextract.tasks.funding.rewards import DEFAULT_REWARD_WEIGHTS, funding_reward_components
 from sciextract.tasks.funding.score import merge_plan, score_document, score_documents
 from sciextract.tasks.funding.task import FundingTask
+from sciextract.tasks.base import Parsed
 from sciextract.train.rewards import weighted_totals
 
 LEVELS = ("funder", "award_id", "scheme", "title")
@@ -336,8 +337,10 @@ def test_no_documents():
 
 
 def test_report_table_prints_the_three_modes_headline_first():
-    documents = [("d1", [funder("National Science Foundation (NSF)", ["A1"])], [funder("NSF", ["A1"])], False)]
-    report, _ = score_documents(documents, FundingEvalSettings(mode="strict"), stamp={"mode": "strict"})
+    config = Config()
+    config.evaluate.funding.mode = "strict"
+    records = [{"id": "d1", "funding_statement": "NSF grant A1.", "funders": [funder("National Science Foundation (NSF)", ["A1"])]}]
+    report, _ = FundingTask().score(records, [Parsed([funder("NSF", ["A1"])], failed=False)], config)
     lines = FundingTask().report_table(report).splitlines()
     headers = [line for line in lines if line.startswith("mode ")]
     assert headers == ["mode strict (headline)", "mode balanced", "mode permissive"]
@@ -345,7 +348,7 @@ def test_report_table_prints_the_three_modes_headline_first():
     # strict: P R F1 F0.5 F1.5 all 0 with gold 1, pred 1, matched 0; balanced: all 1
     assert funder_lines[0][1:] == ["0.0000"] * 5 + ["1", "1", "0"]
     assert funder_lines[1][1:] == ["1.0000"] * 5 + ["1", "1", "1"]
-    assert lines[-1] == "documents 1, parse failures 0 (0.00%), headline mode strict"
+    assert lines[-1] == "documents 1, parse failures 0 (0.00%), truncated answers 0, headline mode strict"
 
 
 # --- reward ------------------------------------------------------------------------------------------

@@ -150,3 +150,22 @@ def test_sft_attention_kernel_defaults_to_the_model_one():
     config.sft.attn_implementation = "eager"
     assert sft_model_config(config).attn_implementation == "eager"
     assert config.model.attn_implementation == "sdpa"  # generation and GRPO keep theirs
+
+
+def test_lora_from_a_first_layer_adapts_only_the_layers_above_it(tiny_model_dir):
+    from peft import get_peft_model
+
+    from sciextract.config import LoraSettings, ModelConfig
+    from sciextract.errors import InputError
+    from sciextract.modeling import lora_config
+
+    model = load_causal_lm(str(tiny_model_dir), ModelConfig(dtype="float32"), for_training=True)
+    depth = model.config.num_hidden_layers
+    peft_model = get_peft_model(model, lora_config(LoraSettings(r=4, first_layer=depth - 2), model))
+    adapted = {name.split(".layers.")[1].split(".")[0] for name, _ in peft_model.named_parameters() if "lora_A" in name}
+    assert adapted == {str(depth - 2), str(depth - 1)}
+    adapted_kinds = {name.split(".")[-4] for name, _ in peft_model.named_parameters() if "lora_A" in name}
+    assert adapted_kinds == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    with pytest.raises(InputError, match="first_layer"):
+        lora_config(LoraSettings(first_layer=depth), load_causal_lm(str(tiny_model_dir), ModelConfig(dtype="float32"),
+                                                                   for_training=False))

@@ -9,6 +9,10 @@ import torch
 from sciextract.modeling import CHATML_TEMPLATE
 
 
+TINY_LAYERS = 16
+"""One more than the CPU profile's `lora.first_layer` (15), so params.yaml's LoRA settings apply as they are."""
+
+
 def build_tiny_model(out_dir: Path, *, seed: int = 0, vocab_size: int = 384) -> Path:
     """A random-weight Llama with a locally trained byte-level BPE tokenizer and a ChatML template.
 
@@ -34,7 +38,7 @@ def build_tiny_model(out_dir: Path, *, seed: int = 0, vocab_size: int = 384) -> 
                                         pad_token="<|endoftext|>", unk_token="<|endoftext|>")
     tokenizer.chat_template = CHATML_TEMPLATE
     torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=TINY_LAYERS,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                          pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)

@@ -541,3 +541,45 @@ def first_json_answer(text: str, coerce: Callable[[Any], Answer | None], *, open
                 return answer
         pos = read.end
     return None
+
+
+_SPACE = re.compile(r"\s*+")
+
+
+def _skip_space(text: str, pos: int) -> int:
+    return _SPACE.match(text, pos).end()
+
+
+def read_array_items(reader: EmbeddedJson, pos: int, exhausted: set[int] = frozenset()
+                ) -> tuple[list, list[int], bool, bool, bool]:
+    """Decode the items of a JSON array from `pos` (just past `[`, or where the `[` should have been) one by one,
+    so an answer cut off by the token limit keeps its complete items.
+
+    Returns (items, item positions, closed, truncated, joined): `closed` when a `]` ended the array; `truncated`
+    when the text ran out, or an item stopped decoding, before that (the complete items before it are kept);
+    `joined` when the items reached a position of `exhausted`, from which an earlier read found no concern (the
+    read stops there, and the flags say nothing).
+    """
+    text = reader.text
+    items: list = []
+    positions: list[int] = []
+    while True:
+        pos = _skip_space(text, pos)
+        if pos >= len(text):
+            return items, positions, False, True, False
+        if text[pos] == "]":
+            return items, positions, True, False, False
+        if pos in exhausted:
+            return items, positions, False, False, True
+        positions.append(pos)
+        read = reader.read(pos)
+        if not read.ok:
+            return items, positions, False, True, False
+        items.append(read.value)
+        pos = _skip_space(text, read.end)
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+        elif pos < len(text) and text[pos] == "]":
+            return items, positions, True, False, False
+        elif pos < len(text) and text[pos] not in "{\"":
+            return items, positions, False, False, False  # prose after the last item: the array ends there

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 
-from sciextract.io import answer_text, clean_text, first_json_answer
+from sciextract.io import OPENING, EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.funding.data import coerce_funders
+
+_ARRAY_START = re.compile(OPENING["["])
 
 
 def parse_funders(text: str | None) -> Parsed:
@@ -14,12 +18,23 @@ def parse_funders(text: str | None) -> Parsed:
 
     Lone surrogates become U+FFFD; drops `<think>` blocks (an unterminated one hides everything after it),
     unwraps code fences, and decodes the first JSON value that reads as funders: an array, `{"funders": [...]}`,
-    or a single funder object in nested or flat form, also nested inside another value. Anything else, including
-    an answer cut off mid-JSON, is a parse failure with no funders.
+    or a single funder object in nested or flat form, also nested inside another value. When the first array of
+    the answer does not decode (the token limit or the loop stop cut it off, or a bad escape broke it), its
+    complete leading funders are the answer, noted `truncated`; with none complete the search goes on after the
+    point where it broke. No JSON answer at all is a parse failure with no funders.
     """
     if not text:
         return Parsed([], failed=True)
-    funders = first_json_answer(answer_text(clean_text(text)), coerce_funders, stop_at_cut=True)
+    text = answer_text(clean_text(text))
+    reader = EmbeddedJson(text)
+    array = _ARRAY_START.search(text)
+    if array is not None and not (read := reader.read(array.start())).ok:
+        items = read_array_items(reader, array.end())[0]
+        funders = coerce_funders(items) if items else None
+        if funders:
+            return Parsed(funders, failed=False, notes=Counter(truncated=1))
+        text = text[read.end:]  # no complete funder in it, and nothing inside it is an answer: look after it
+    funders = first_json_answer(text, coerce_funders, stop_at_cut=True)
     return Parsed([], failed=True) if funders is None else Parsed(funders, failed=False)
 
 

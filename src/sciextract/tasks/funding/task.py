@@ -147,7 +147,10 @@ class FundingTask(Task):
             "data_hash": sha256_json([[r["id"], r["funding_statement"], r["funders"]] for r in records])[:16],
             "documents_without_prediction": sum(p is None for p in predictions),
         }
-        return score_documents(documents, settings, stamp)
+        report, rows = score_documents(documents, settings, stamp)
+        # Answers cut off mid-array, scored on their complete funders (see parse_funders).
+        report["truncated_answers"] = sum(p is not None and p.notes["truncated"] > 0 for p in predictions)
+        return report, rows
 
     def report_table(self, report: dict) -> str:
         """One block per similarity mode, the headline mode first."""
@@ -162,7 +165,8 @@ class FundingTask(Task):
                 lines.append(f"{level:<10}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['f0_5']:>8.4f}"
                              f"{m['f1_5']:>8.4f}{m['gold']:>8}{m['pred']:>8}{m['matched']:>8g}")
         lines.append(f"documents {report['documents']}, parse failures {report['parse_failures']} "
-                     f"({report['parse_failure_rate']:.2%}), headline mode {headline}")
+                     f"({report['parse_failure_rate']:.2%}), truncated answers {report['truncated_answers']}, "
+                     f"headline mode {headline}")
         return "\n".join(lines)
 
 

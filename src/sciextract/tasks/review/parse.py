@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from sciextract.io import EmbeddedJson, answer_text, clean_text
+from sciextract.io import EmbeddedJson, answer_text, clean_text, read_array_items
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.review.data import (
     CATEGORIES,
@@ -63,47 +63,6 @@ _ITEM_START = re.compile(r"\[(?=\s*+[\[{\"\-0-9tfnNI\]])|\{(?=[ \t\n\r]*+[\"}])"
 """A bracket whose first item could be read: any other stops at once (item-separating space is any space)."""
 
 
-_SPACE = re.compile(r"\s*+")
-
-
-def _skip_space(text: str, pos: int) -> int:
-    return _SPACE.match(text, pos).end()
-
-
-def _read_items(reader: EmbeddedJson, pos: int, exhausted: set[int] = frozenset()
-                ) -> tuple[list, list[int], bool, bool, bool]:
-    """Decode array items from `pos` (just past `[`, or where the `[` should have been).
-
-    Returns (items, item positions, closed, truncated, joined): `closed` when a `]` ended the array; `truncated`
-    when the text ran out, or an item stopped decoding, before that (the complete items before it are kept);
-    `joined` when the items reached a position of `exhausted`, from which an earlier read found no concern (the
-    read stops there, and the flags say nothing).
-    """
-    text = reader.text
-    items: list = []
-    positions: list[int] = []
-    while True:
-        pos = _skip_space(text, pos)
-        if pos >= len(text):
-            return items, positions, False, True, False
-        if text[pos] == "]":
-            return items, positions, True, False, False
-        if pos in exhausted:
-            return items, positions, False, False, True
-        positions.append(pos)
-        read = reader.read(pos)
-        if not read.ok:
-            return items, positions, False, True, False
-        items.append(read.value)
-        pos = _skip_space(text, read.end)
-        if pos < len(text) and text[pos] == ",":
-            pos += 1
-        elif pos < len(text) and text[pos] == "]":
-            return items, positions, True, False, False
-        elif pos < len(text) and text[pos] not in "{\"":
-            return items, positions, False, False, False  # prose after the last item: the array ends there
-
-
 def parse_concerns(text: str | None) -> Parsed:
     """Read concerns from any model output; never raises, in time linear in the text.
 
@@ -130,11 +89,11 @@ def parse_concerns(text: str | None) -> Parsed:
                 concerns, notes = coerce_concerns(read.value["concerns"])
                 return Parsed(concerns, failed=not concerns and bool(read.value["concerns"]), notes=notes)
         first, missing_bracket = (start + 1, 0) if text[start] == "[" else (start, 1)
-        items, positions, closed, truncated, joined = _read_items(reader, first, exhausted)
+        items, positions, closed, truncated, joined = read_array_items(reader, first, exhausted)
         if items or closed:
             concerns, notes = coerce_concerns(items, Counter(missing_open_bracket=missing_bracket))
             if joined and concerns:  # the part after the join decides the flags: read it all
-                items, positions, closed, truncated, _ = _read_items(reader, first)
+                items, positions, closed, truncated, _ = read_array_items(reader, first)
                 concerns, notes = coerce_concerns(items, Counter(missing_open_bracket=missing_bracket))
             if concerns or (closed and not items):
                 notes["truncated"] += truncated
