@@ -5,19 +5,20 @@ Each batch generates exactly `--new-tokens` tokens per sequence (EOS is ignored 
 so tokens/s counts real generated tokens; prompts are funding-task prompts of the synthetic corpus.
 
 With `--answers FILE [--adapter DIR]` it times instead what an evaluation does: greedy answers to every
-statement of a funding file, each ending at its own length (`--new-tokens` is then the cap), in batches of
-each size of `--batches`.
+statement of a funding file, each ending at its own length (`--new-tokens` is then the cap) or at params.yaml's
+`evaluate.stop_on_loop`, in batches of each size of `--batches`.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import torch
 
 from common import base_model_dir, funding_records, peak_rss_gib
-from sciextract.config import ModelConfig
+from sciextract.config import ModelConfig, load_config
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
 from sciextract.modeling import load_causal_lm, load_policy, load_tokenizer
 from sciextract.tasks.funding.data import load_funding_records
@@ -59,14 +60,16 @@ def main() -> None:
 
 
 def time_answers(args) -> None:
-    base = str(base_model_dir())
-    model, tokenizer = load_policy(base, args.adapter, ModelConfig(dtype=args.dtype, attn_implementation=args.attn))
+    base = base_model_dir()
+    adapter = Path(args.adapter) if args.adapter else None
+    model, tokenizer = load_policy(base, adapter, ModelConfig(dtype=args.dtype, attn_implementation=args.attn))
     records = load_funding_records(args.answers)
+    stop_on_loop = load_config("params.yaml", apply_sweep_best=False).evaluate.stop_on_loop
     prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in records])
     print(f"model {base} adapter {args.adapter} dtype {args.dtype} threads {torch.get_num_threads()} "
           f"{len(records)} statements of {args.answers}")
     for batch in (int(b) for b in args.batches.split(",")):
-        settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, stop_on_loop=3)
+        settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, stop_on_loop=stop_on_loop)
         started = time.perf_counter()
         answers = generate_transformers(model, tokenizer, prompts, settings, progress=None)
         seconds = time.perf_counter() - started
