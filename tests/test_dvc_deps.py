@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from sciextract import paths
+from sciextract.stages import ARTICLE_EVAL_ROOT, ARTICLE_MIXTURE, article_data_dir
 from sciextract.provenance import (DISPATCH_MODULES, PACKAGE_DIR, _function, _imports_in, _parse, _statements,
                                    command_closure, module_file, stage_code_hash, stage_files)
 from sciextract.tasks import TASK_PACKAGES, task_names
@@ -18,7 +19,7 @@ from sciextract.tasks import TASK_PACKAGES, task_names
 ROOT = Path(__file__).resolve().parents[1]
 
 
-DVC_FILES = (ROOT / "dvc.yaml", ROOT / "pipelines/sweep/dvc.yaml")
+DVC_FILES = (ROOT / "dvc.yaml", ROOT / "pipelines/sweep/dvc.yaml", ROOT / "pipelines/article/dvc.yaml")
 
 
 @functools.lru_cache(maxsize=None)
@@ -27,8 +28,8 @@ def _dvc_stages(task: str) -> str:
 
 
 def dvc_stages(task: str) -> dict[str, dict]:
-    """A fresh copy of the expanded stages of both pipelines (callers edit it); every path is relative to the
-    project root (the sweep pipeline runs there: `wdir: ../..`)."""
+    """A fresh copy of the expanded stages of every pipeline (callers edit it); every path is relative to the
+    project root (the sweep and article pipelines run there: `wdir: ../..`)."""
     return yaml.safe_load(_dvc_stages(task))
 
 
@@ -155,18 +156,47 @@ def test_no_import_cycle():
             visit(module, [])
 
 
+def output_paths(entries: list) -> list[str]:
+    """The paths of a stage's outs/metrics/plots list (plain paths, or one-key mappings with options)."""
+    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+
+
 def test_output_paths_agree_with_the_code():
     stages = dvc_stages("funding")
     assert stages["base_model"]["outs"] == [str(paths.BASE_DIR)]
     assert f"{paths.data_dir('funding')}/test.jsonl" in stages["prepare"]["outs"]
     assert stages["sft"]["outs"] == [str(paths.adapter_dir("funding", "sft"))]
     assert stages["grpo"]["outs"] == [str(paths.adapter_dir("funding", "grpo"))]
-    assert list(stages["sft"]["plots"][0]) == [str(paths.curve_path("funding", "sft"))]
+    assert output_paths(stages["sft"]["plots"]) == [str(paths.curve_path("funding", "sft"))]
     evaluate = stages["evaluate@grpo"]
     assert evaluate["outs"] == [f"{paths.eval_dir('funding', 'grpo')}/predictions"]
-    assert list(evaluate["metrics"][0]) == [f"{paths.eval_dir('funding', 'grpo')}/metrics.json"]
+    assert output_paths(evaluate["metrics"]) == [f"{paths.eval_dir('funding', 'grpo')}/metrics.json"]
     assert {str(paths.EVAL_ROOT), str(paths.REFERENCES_PATH)} <= set(stages["leaderboard"]["deps"])
     assert stages["sweep"]["metrics"] == [f"{paths.sweep_dir('funding')}/best_params.json"]
+
+
+def test_article_paths_agree_with_the_code_and_stay_out_of_the_default_pipeline():
+    """The article stages write where stages.py reads and writes, and nowhere under reports/eval: a stage writing
+    there would be upstream of the default leaderboard, so `dvc repro` would run the article pipeline."""
+    stages = dvc_stages("funding")
+    articles = article_data_dir("funding")
+    assert output_paths(stages["prepare_articles"]["outs"]) == [
+        *(f"{articles}/{split}.jsonl" for split in ("sft", "rl", "test")), f"{articles}/{ARTICLE_MIXTURE}"]
+    assert f"{articles}/{ARTICLE_MIXTURE}" in stages["sft_articles"]["deps"]
+    assert stages["sft_articles"]["outs"] == [str(paths.adapter_dir("funding", "article_sft"))]
+    assert output_paths(stages["sft_articles"]["plots"]) == [str(paths.curve_path("funding", "article_sft"))]
+    for variant in ("rule", "article_sft"):
+        evaluate = stages[f"evaluate_articles@{variant}"]
+        assert evaluate["outs"] == [f"{ARTICLE_EVAL_ROOT}/funding/{variant}/predictions"]
+        assert output_paths(evaluate["metrics"]) == [f"{ARTICLE_EVAL_ROOT}/funding/{variant}/metrics.json"]
+    assert stages["evaluate_articles@article_sft"]["deps"][1] == str(paths.adapter_dir("funding", "article_sft"))
+    article_stages = yaml.safe_load((ROOT / "pipelines/article/dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    for name in article_stages:
+        for stage_name, stage in stages.items():
+            if stage_name.split("@")[0] != name:
+                continue
+            written = output_paths(stage.get("outs", []) + stage.get("metrics", []) + stage.get("plots", []))
+            assert not [path for path in written if covers(str(paths.EVAL_ROOT), path)], stage_name
 
 
 def test_code_hash_follows_the_evaluated_code(monkeypatch):

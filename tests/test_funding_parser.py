@@ -174,6 +174,20 @@ def test_truncated_answer_is_not_read_as_an_unnamed_funder():
     assert all(f["funder_name"] == "NSF" for f in result.value), result
 
 
+def test_an_award_id_the_answer_already_gave_is_dropped_and_counted():
+    text = json.dumps([{"funder_name": "ESRC", "awards": [{"award_ids": ["ES/1", "ES/2"]}]},
+                       {"funder_name": "Templeton", "awards": [{"award_ids": ["ES/1"]}, {"award_ids": ["T-9", "ES/2"]}]},
+                       {"funder_name": "Wellcome", "awards": [{"award_ids": ["ES/1"], "funding_scheme": ["Fellowship"]}]}])
+    result = parse_funders(text)
+    assert result.notes == Counter(repeated_award_ids=3)
+    # the award left empty goes; the one that keeps a fresh id or a scheme stays
+    assert [[a["award_ids"] for a in f["awards"]] for f in result.value] == [[["ES/1", "ES/2"]], [["T-9"]], [[]]]
+    assert result.value[2]["awards"][0]["funding_scheme"] == ["Fellowship"]
+    # the same id under one funder twice is a repeat too; different ids are all kept
+    assert parse_funders('[{"funder_name": "NSF", "awards": [{"award_ids": ["A-1", "A-1", "A-2"]}]}]').value[0]["awards"] \
+        == [{"award_ids": ["A-1", "A-2"], "funding_scheme": [], "award_title": []}]
+
+
 def test_deeply_nested_brackets_do_not_raise():
     assert parse_funders("[" * 5000) == Parsed([], failed=True)
 

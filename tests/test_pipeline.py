@@ -132,6 +132,26 @@ def test_dvc_repro_runs_every_stage_and_logs_to_mlflow(project: Path):
     assert {"evaluate@rule", "evaluate@sft", "evaluate@grpo"} <= set(_stages_run(_run(["dvc", "repro"], project).stdout))
 
 
+def test_dvc_experiment_sets_a_param_and_shows_it(project: Path, tmp_path: Path):
+    """`dvc exp run -S` on the reproduced pipeline reruns only what the param feeds, and `dvc exp show` lists it."""
+    repo = tmp_path / "repo"
+    shutil.copytree(project, repo)
+    shutil.copy(REPO / ".gitignore", repo / ".gitignore")  # the project's own ignores keep DVC outputs out of git
+    _run(["dvc", "config", "core.no_scm", "false"], repo)
+    _run(["git", "init", "-q"], repo)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A"], repo)
+    _run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "reproduced"], repo)
+    assert _stages_run(_run(["dvc", "repro"], repo).stdout) == []
+    experiment = _run(["dvc", "exp", "run", "-n", "seed-7", "-S", "leaderboard.seed=7"], repo)
+    assert set(_stages_run(experiment.stdout)) == {"leaderboard"}
+    shown = json.loads(_run(["dvc", "exp", "show", "--json"], repo).stdout)
+    runs = [e for commit in shown for e in commit.get("experiments") or [] if e.get("name") == "seed-7"]
+    assert len(runs) == 1
+    data = runs[0]["revs"][0]["data"]
+    assert data["params"]["params.yaml"]["data"]["leaderboard"]["seed"] == 7
+    assert "reports/leaderboard.json" in data["metrics"]
+
+
 def test_killed_sft_run_resumes_from_its_last_checkpoint(project: Path, tiny_model_dir: Path):
     _write_params(project, tiny_model_dir, REPO / "tests/fixtures/funding_small.jsonl",
                   sft__max_steps=400, sft__save_steps=2)

@@ -96,7 +96,8 @@ def test_report_has_exactly_the_documented_shape(funding_file, tmp_path):
     report = score_ok(funding_file, predictions, tmp_path / "m.json", "strict",
                       "--set", "evaluate.funding.funder_threshold=0.9",
                       "--set", "evaluate.funding.text_threshold=0.75")
-    assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents", "truncated_answers"}
+    assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents", "truncated_answers",
+                           "repeated_award_ids"}
     assert set(report["metrics"]) == {*LEVELS, "by_mode"}
     assert list(report["metrics"]["by_mode"]) == list(MODES)
     for level in LEVELS:
@@ -132,7 +133,8 @@ def test_table_is_printed_to_stdout(funding_file, tmp_path, capsys):
                                                                     "mode strict"]
     for level in LEVELS:
         assert sum(line.startswith(level) for line in lines) == 3
-    assert "documents 8, parse failures 0 (0.00%), truncated answers 0, headline mode balanced" in lines
+    assert ("documents 8, parse failures 0 (0.00%), truncated answers 0, repeated award ids dropped 0, "
+            "headline mode balanced") in lines
 
 
 def test_every_mode_is_scored_and_the_headline_follows_the_mode_setting(funding_file, tmp_path):

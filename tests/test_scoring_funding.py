@@ -348,7 +348,8 @@ def test_report_table_prints_the_three_modes_headline_first():
     # strict: P R F1 F0.5 F1.5 all 0 with gold 1, pred 1, matched 0; balanced: all 1
     assert funder_lines[0][1:] == ["0.0000"] * 5 + ["1", "1", "0"]
     assert funder_lines[1][1:] == ["1.0000"] * 5 + ["1", "1", "1"]
-    assert lines[-1] == "documents 1, parse failures 0 (0.00%), truncated answers 0, headline mode strict"
+    assert lines[-1] == ("documents 1, parse failures 0 (0.00%), truncated answers 0, repeated award ids dropped 0, "
+                         "headline mode strict")
 
 
 # --- reward ------------------------------------------------------------------------------------------

@@ -70,6 +70,30 @@ def cmd_leaderboard(args):
     run_leaderboard(_config(args))
 
 
+def cmd_prepare_articles(args):
+    from sciextract.stages import run_prepare_articles
+
+    run_prepare_articles(_config(args))
+
+
+def cmd_sft_articles(args):
+    from sciextract.stages import run_sft_articles
+
+    run_sft_articles(_config(args))
+
+
+def cmd_evaluate_articles(args):
+    from sciextract.stages import run_evaluate_articles
+
+    run_evaluate_articles(_config(args), args.variant)
+
+
+def cmd_leaderboard_articles(args):
+    from sciextract.stages import run_leaderboard_articles
+
+    run_leaderboard_articles(_config(args))
+
+
 def cmd_sweep(args):
     from sciextract.stages import run_sweep_stage
 
@@ -81,11 +105,15 @@ def cmd_sweep(args):
 
 
 def cmd_predict(args):
+    from sciextract.article_predict import predict_article_file
     from sciextract.predict import predict_file
     from sciextract.tasks import get_task
 
     config = _config(args)
-    predict_file(get_task(config.task), config, args.model, args.input, args.output)
+    task = get_task(config.task)
+    if task.name == "funding" and predict_article_file(task, config, args.model, args.input, args.output):
+        return
+    predict_file(task, config, args.model, args.input, args.output)
 
 
 def cmd_score(args):
@@ -151,6 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("leaderboard", help="rank every evaluation within its stamp -> reports/leaderboard.{md,csv,html,png,json}"
                    ).set_defaults(func=cmd_leaderboard)
 
+    # The article pipeline (pipelines/article/dvc.yaml, `make articles`): funding from whole articles.
+    sub.add_parser("prepare_articles", help="synthetic gold articles split sft/rl/test and the article SFT mixture "
+                   "-> data/funding/articles/").set_defaults(func=cmd_prepare_articles)
+    sub.add_parser("sft_articles", help="one LoRA adapter for both article stages, on the mixture "
+                   "-> models/funding/article_sft").set_defaults(func=cmd_sft_articles)
+    p = sub.add_parser("evaluate_articles", help="both article stages of a variant on the article sets "
+                       "-> reports/articles/funding/<variant>")
+    p.add_argument("--variant", required=True, help="rule | article_sft")
+    p.set_defaults(func=cmd_evaluate_articles)
+    sub.add_parser("leaderboard_articles", help="the leaderboard with the article rows added "
+                   "-> reports/articles/leaderboard.{md,csv,html,png,json}").set_defaults(func=cmd_leaderboard_articles)
+
     p = sub.add_parser("sweep", help="Optuna sweep of LoRA rank, KL and GRPO lr -> reports/sweep/<task>/")
     p.add_argument("--worker", action="store_true",
                    help="only add trials to the shared study (until it holds n_trials finished ones); write no reports")
@@ -161,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="run any variant on any file of the task's format")
     p.add_argument("--task", help="override params.yaml's task")
     p.add_argument("--model", required=True, help="rule | base | sft | grpo | an adapter folder")
-    p.add_argument("--input", required=True, type=Path)
+    p.add_argument("--input", required=True, type=Path,
+                   help="a file of the task's records; for funding also articles: `id`/`text` rows or a folder of "
+                        ".md/.txt papers (two stages: statements, then funders)")
     p.add_argument("--output", required=True, type=Path)
     p.set_defaults(func=cmd_predict)
 

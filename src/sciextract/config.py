@@ -154,6 +154,55 @@ class ModelConfig:
 
 
 @dataclass
+@ranges(synthetic_articles="[0, inf)", chunk_tokens="[32, inf)", chunk_overlap="[0, inf)", extract_fraction="[0, 1)",
+        empty_chunk_share="[0, 1)", split_ratios="[0, 1]", sft_max_steps="[1, inf)")
+class FundingArticleConfig:
+    """Funding from whole articles (the two-stage path, its own pipeline: pipelines/article/dvc.yaml): synthetic
+    articles, chunking, the SFT mixture and its training length."""
+
+    synthetic_articles: int = 500
+    """How many synthetic articles (tasks/funding/article_synthetic.py) `prepare_articles` generates and splits;
+    500 gives ~400 sft articles (~330 chunks holding a statement) and ~50 test articles, in seconds on 2 cores."""
+    split_ratios: dict[str, float] = field(default_factory=lambda: {"sft": 0.8, "rl": 0.1, "test": 0.1})
+    """Shares of the article splits (by a hash of the article text). The rl split is kept for a later GRPO on
+    articles; nothing trains on it yet."""
+    chunk_tokens: int = 512
+    """Stage-1 chunk length in the base model's tokens (published: 7500 for Llama-3.1-8B). 512 on the CPU profile:
+    the extract prompt (~100 tokens), a 512-token chunk and the median statement (70 tokens) fit sft.max_length
+    (768), and SmolLM2-135M's prefill on 2 cores grows with every token; longer chunks would train on examples SFT
+    cuts off."""
+    chunk_overlap: int = 128
+    """Tokens shared by consecutive chunks (published: 1024); a statement up to this long is whole in one chunk.
+    128 covers 83% of synthetic statements (median 70, p90 166 tokens) for 33% more prefill than no overlap; the
+    parts of a longer one cut by a boundary are merged when both are copied."""
+    extract_fraction: float = 0.3
+    """Share of stage-1 extract examples (chunk -> statements) in the article SFT mixture, the rest the statement
+    parse examples of the default pipeline's sft split (all of them; the extract ones a seeded sample). 0.3: the
+    parse task keeps most of the steps it had alone, and every extract example of 250 sft articles fits; not yet
+    tuned by a measurement. The default pipeline's SFT does not read it."""
+    empty_chunk_share: float = 0.25
+    """Largest share of extract examples whose answer is `{"statements": []}`. Three in four chunks hold no statement,
+    and an adapter trained on the chunks as they come (75% empty, 100 steps) answered every test chunk with
+    `{"statements": []}` (README, "Funding from whole articles"); chunks without a statement are sampled down to
+    this share, those with one are all kept."""
+    sft_max_steps: int = 160
+    """Optimizer steps of the article SFT (`sft_articles`; the other SFT settings are `sft`'s): the statement SFT's
+    160 steps of 8 examples, ~355 tokens an example at extract_fraction 0.3, ~450k tokens: ~17 minutes at SFT's
+    ~450 tokens/s on 2 cores (estimated, not yet measured)."""
+    eval_sets: dict[str, str] = field(default_factory=dict)
+    """Extra article evaluation sets, name -> article gold file (`id`, `text`, `funding_statements`, `funders`)."""
+    optional_eval_sets: dict[str, str] = field(default_factory=dict)
+    """Like `eval_sets`, scored when the file exists, skipped with a logged notice when it does not."""
+
+    def __post_init__(self) -> None:
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(f"chunk_overlap: must be smaller than chunk_tokens ({self.chunk_tokens}), "
+                             f"got {self.chunk_overlap}")
+        _check_split_ratios(self.split_ratios)
+        _check_eval_set_names(self.eval_sets, self.optional_eval_sets)
+
+
+@dataclass
 @ranges(synthetic_records="[0, inf)", noise_fraction="[0, 1]", named_award_fraction="[0, 1]", split_ratios="[0, 1]")
 class FundingDataConfig:
     """Funding data: the synthetic generator (embedded default) and any real files."""
@@ -176,6 +225,8 @@ class FundingDataConfig:
     optional_eval_sets: dict[str, str] = field(default_factory=dict)
     """Like `eval_sets`, for files kept outside the repository that a machine may lack (`../shared/...`): scored
     when the file exists, skipped with a logged notice when it does not."""
+    article: FundingArticleConfig = field(default_factory=FundingArticleConfig)
+    """The two-stage path from whole articles."""
 
     def __post_init__(self) -> None:
         _check_split_ratios(self.split_ratios)
@@ -310,7 +361,9 @@ class SFTSettings:
 @ranges(learning_rate="(0, inf)", beta="[0, inf)", num_generations="[2, inf)", per_device_train_batch_size="[1, inf)",
         gradient_accumulation_steps="[1, inf)", temperature="(0, inf)", top_p="(0, 1]", epsilon="(0, 1)",
         epsilon_high="(0, 1)", max_completion_length="[1, inf)", max_prompt_examples="[0, inf)",
-        max_steps="-1 or [1, inf)", save_steps="[1, inf)", logging_steps="[1, inf)")
+        max_steps="-1 or [1, inf)", save_steps="[1, inf)", logging_steps="[1, inf)", warmup_steps="[0, inf)",
+        max_grad_norm="(0, inf)", entropy_coef="[0, inf)", num_iterations="[1, inf)",
+        dynamic_sampling_min_std="[0, inf)", dynamic_sampling_max_redraws="[0, inf)")
 class GRPOSettings:
     """GRPO with TRL GRPOTrainer, starting from the merged SFT policy with a fresh LoRA adapter."""
 
@@ -337,12 +390,38 @@ class GRPOSettings:
     save_steps: int = 10
     logging_steps: int = 1
     seed: int = 42
+    lr_scheduler_type: str = "linear"
+    """Learning-rate schedule (transformers' names: `linear`, `constant_with_warmup`, `cosine`, ...); `linear`,
+    TRL's default, keeps the runs before this key existed."""
+    warmup_steps: float = 0
+    """Warm-up optimizer steps (a value below 1 is a fraction of `max_steps`, as in transformers)."""
+    max_grad_norm: float = 1.0
+    """Gradient-norm clip (TRL's default)."""
+    entropy_coef: float = 0.0
+    """Entropy bonus: TRL subtracts this x the mean per-token entropy of the completions from the loss (computed
+    from the logits of the loss's own forward pass). The two-stage recipe uses 0.01 against the all-empty collapse."""
+    num_iterations: int = 1
+    """Updates per batch of rollouts (GRPO's mu); above 1 the later updates clip the ratio to the rollout policy."""
+    vllm_importance_sampling: str = "sequence_mask"
+    """With vLLM rollouts, TRL's correction for vLLM's log-probabilities differing from the trainer's:
+    `token_truncate`, `token_mask`, `sequence_truncate`, `sequence_mask` (TRL's default) or `off`."""
+    dynamic_sampling_min_std: float = 0.0
+    """Dynamic sampling (DAPO): groups whose total rewards have a standard deviation below this are dropped and
+    new prompts drawn in their place; 0 turns it off."""
+    dynamic_sampling_max_redraws: int = 2
+    """Redraw rounds per rollout batch at most; if the batch is still short, its flattest groups fill it."""
+    rollout_backend: str = "trl"
+    """Who generates GRPO's rollouts on the transformers backend: `trl` (its `model.generate`) or `project` (the
+    project's generator: shared system prompt prefilled once, finished rows leave the batch). vLLM ignores it."""
     rewards: dict[str, dict[str, float]] = field(default_factory=dict)
     """Reward weights per task, by component name (`{funding: {funder_f05: 0.5, ...}}`); a task or a
     component not listed keeps the task's default weight."""
 
     def __post_init__(self) -> None:
         _check_choice("loss_type", self.loss_type, ("grpo", "dapo", "dr_grpo"))
+        _check_choice("vllm_importance_sampling", self.vllm_importance_sampling,
+                      ("token_truncate", "token_mask", "sequence_truncate", "sequence_mask", "off"))
+        _check_choice("rollout_backend", self.rollout_backend, ("trl", "project"))
         if self.epsilon_high < self.epsilon:
             raise ValueError(f"epsilon_high: {self.epsilon_high} is below epsilon ({self.epsilon}): the upper clip "
                              "bound is never tighter than the lower one")
@@ -429,6 +508,26 @@ class EvaluateSettings:
     funding: FundingEvalSettings = field(default_factory=FundingEvalSettings)
     review: ReviewEvalSettings = field(default_factory=ReviewEvalSettings)
     sciie: SciIEEvalSettings = field(default_factory=SciIEEvalSettings)
+
+
+@dataclass
+class DecodingSettings:
+    """Grammar-constrained generation (`sciextract.decoding`, engine llguidance): every model answer follows its
+    task's output grammar (`Task.output_grammar`: the JSON its SFT targets teach, with the label enums), so it is
+    well-formed and closes unless `evaluate.max_new_tokens` cuts it (funding counts those as truncated answers).
+    Applies to evaluation and `sciextract predict` on both generation back ends (vLLM through its `guidance`
+    structured-output backend)."""
+
+    structured: dict[str, bool] = field(default_factory=dict)
+    """Per task name: constrain its answers (true) or generate freely (false); a task not named is constrained."""
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.structured) - set(task_names()))
+        if unknown:
+            raise ValueError(f"structured: unknown task '{unknown[0]}' (tasks: {', '.join(task_names())})")
+
+    def structured_for(self, task: str) -> bool:
+        return self.structured.get(task, True)
 
 
 @dataclass
@@ -569,6 +668,7 @@ class Config:
     sft: SFTSettings = field(default_factory=SFTSettings)
     grpo: GRPOSettings = field(default_factory=GRPOSettings)
     evaluate: EvaluateSettings = field(default_factory=EvaluateSettings)
+    decoding: DecodingSettings = field(default_factory=DecodingSettings)
     sweep: SweepSettings = field(default_factory=SweepSettings)
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)

@@ -16,6 +16,8 @@ from transformers import (
 )
 from transformers.cache_utils import DynamicLayer
 
+from sciextract.decoding import BatchConstraint, Grammar, vllm_structured_outputs
+
 PREFILL_BATCH = 4
 """Prompts prefilled together; they are length-sorted, so right padding wastes little compute."""
 
@@ -31,6 +33,8 @@ class GenerationSettings:
     top_p: float = 1.0
     stop_on_loop: int = 0
     """End a sequence once its generated tail is one span repeated this many times in a row (0: never)."""
+    grammar: Grammar | None = None
+    """Constrain every answer to this grammar (`decoding.structured`); None generates freely."""
 
 
 def chat_prompts(tokenizer, conversations: list[list[dict]]) -> list[str]:
@@ -149,14 +153,19 @@ def _eos_ids(model, tokenizer) -> set[int]:
 
 
 def _decode(model, ids: torch.Tensor, mask: torch.Tensor, cache: DynamicCache | None, settings: GenerationSettings,
-            eos_ids: set[int]) -> list[list[int]]:
+            eos_ids: set[int], constraint: BatchConstraint | None = None) -> list[list[int]]:
     """Each row's new tokens, generated step by step; a row that ends (end of sequence, loop stop, length) leaves
     the batch at once, with its cache rows.
 
     `model.generate` keeps every finished row computing until the longest one ends; on CPU a step's cost grows
     with the rows in it, and one long answer then held 31 finished ones for hundreds of steps. Dropping them cut
     the 100 real dev answers of an SFT adapter from 285 s to 136 s (batches of 32, README, "Benchmarks").
+
+    A `constraint` masks each step's logits to its grammar before the token is chosen, is fed the chosen tokens,
+    and drops the rows that leave the batch, like the cache.
     """
+    if constraint is not None and settings.min_new_tokens:
+        raise ValueError("min_new_tokens forbids the end of sequence that a complete constrained answer needs")
     rows = ids.shape[0]
     if cache is None:  # plain left-padded batch: the whole prompt goes in first
         cache, step_ids = DynamicCache(config=model.config), ids
@@ -178,11 +187,15 @@ def _decode(model, ids: torch.Tensor, mask: torch.Tensor, cache: DynamicCache | 
                        use_cache=True, logits_to_keep=1).logits[:, -1, :].to(dtype=torch.float32)
         if step < settings.min_new_tokens:
             logits[:, eos] = -float("inf")
+        if constraint is not None:
+            constraint.mask_(logits)
         if warpers is None:
             tokens = logits.argmax(dim=-1)
         else:
             tokens = torch.multinomial(torch.softmax(warpers(generated, logits), dim=-1), num_samples=1).squeeze(1)
         generated = torch.cat([generated, tokens[:, None]], dim=1)
+        if constraint is not None:
+            constraint.advance(tokens.tolist())
         done = torch.isin(tokens, eos)
         if loop_stop is not None:
             done |= loop_stop(generated, None)
@@ -195,6 +208,8 @@ def _decode(model, ids: torch.Tensor, mask: torch.Tensor, cache: DynamicCache | 
             break
         if len(keep) < len(active):
             cache.batch_select_indices(keep)
+            if constraint is not None:
+                constraint.select(keep.tolist())
             active, generated, tokens = active[keep], generated[keep], tokens[keep]
             mask, positions = mask[keep], positions[keep]
         mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
@@ -203,35 +218,47 @@ def _decode(model, ids: torch.Tensor, mask: torch.Tensor, cache: DynamicCache | 
 
 
 @torch.inference_mode()
-def generate_transformers(model, tokenizer, prompts: list[str], settings: GenerationSettings,
-                          *, progress: str | None = "generating") -> list[str]:
-    """Greedy (or sampled) completions for chat-formatted prompts, in input order.
+def generate_token_ids(model, tokenizer, prompt_tokens: list[list[int]], settings: GenerationSettings,
+                       *, progress: str | None = None) -> list[list[int]]:
+    """The new token ids of each tokenized prompt, in input order, ending with the end-of-sequence token that
+    stopped it (none where the loop stop or `max_new_tokens` did).
 
     Prefill is the expensive part on CPU, and chat prompts share their system message: its key/value
     states are computed once and copied into every batch, and each prompt's own tokens are prefilled
-    in small length-sorted groups instead of one batch padded to its longest prompt.
+    in small length-sorted groups instead of one batch padded to its longest prompt. With `settings.grammar`
+    every answer follows it (compiled once per grammar and tokenizer, see `sciextract.decoding`).
     """
     model.eval()
-    tokens = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     eos_ids = _eos_ids(model, tokenizer)
-    prefix = tokens[0][:shared_prefix_length(tokens)]
+    prefix = prompt_tokens[0][:shared_prefix_length(prompt_tokens)]
     prefix_cache = _prefix_cache(model, prefix)
-    order = sorted(range(len(prompts)), key=lambda i: len(tokens[i]), reverse=True)
-    outputs: list[str | None] = [None] * len(prompts)
-    bar = tqdm(total=len(prompts), desc=progress, disable=progress is None, unit="doc")
+    order = sorted(range(len(prompt_tokens)), key=lambda i: len(prompt_tokens[i]), reverse=True)
+    outputs: list[list[int] | None] = [None] * len(prompt_tokens)
+    bar = tqdm(total=len(prompt_tokens), desc=progress, disable=progress is None, unit="doc")
     for start in range(0, len(order), settings.batch_size):
         batch = order[start:start + settings.batch_size]
         if prefix_cache is None:
-            ids, mask, cache = _padded_inputs(model, [tokens[i] for i in batch], pad_id)
+            ids, mask, cache = _padded_inputs(model, [prompt_tokens[i] for i in batch], pad_id)
         else:
-            ids, mask, cache = _cached_inputs(model, prefix, prefix_cache, [tokens[i][len(prefix):] for i in batch], pad_id)
-        new_tokens = _decode(model, ids, mask, cache, settings, eos_ids)
-        for index, text in zip(batch, tokenizer.batch_decode(new_tokens, skip_special_tokens=True), strict=True):
-            outputs[index] = text
+            ids, mask, cache = _cached_inputs(model, prefix, prefix_cache, [prompt_tokens[i][len(prefix):] for i in batch],
+                                              pad_id)
+        constraint = None
+        if settings.grammar is not None:
+            constraint = BatchConstraint(settings.grammar, tokenizer, len(batch), model.config.vocab_size, eos_ids)
+        for index, new_tokens in zip(batch, _decode(model, ids, mask, cache, settings, eos_ids, constraint), strict=True):
+            outputs[index] = new_tokens
         bar.update(len(batch))
     bar.close()
     return outputs  # type: ignore[return-value]
+
+
+def generate_transformers(model, tokenizer, prompts: list[str], settings: GenerationSettings,
+                          *, progress: str | None = "generating") -> list[str]:
+    """Greedy (or sampled) completions for chat-formatted prompts, in input order (see `generate_token_ids`)."""
+    tokens = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    return tokenizer.batch_decode(generate_token_ids(model, tokenizer, tokens, settings, progress=progress),
+                                  skip_special_tokens=True)
 
 
 def vllm_available() -> bool:
@@ -246,10 +273,14 @@ def generate_vllm(model_path: str, prompts: list[str], settings: GenerationSetti
     from vllm import LLM, SamplingParams
     from vllm.lora.request import LoRARequest
 
-    llm = LLM(model=model_path, dtype=dtype, enable_lora=adapter_dir is not None, max_lora_rank=max(lora_rank, 16))
+    # The grammars are Lark text, which vLLM hands to llguidance only under its `guidance` backend.
+    structured = {"structured_outputs_config": {"backend": "guidance"}} if settings.grammar is not None else {}
+    llm = LLM(model=model_path, dtype=dtype, enable_lora=adapter_dir is not None, max_lora_rank=max(lora_rank, 16),
+              **structured)
     params = SamplingParams(max_tokens=settings.max_new_tokens,
                             temperature=settings.temperature if settings.do_sample else 0.0,
-                            top_p=settings.top_p if settings.do_sample else 1.0)
+                            top_p=settings.top_p if settings.do_sample else 1.0,
+                            **vllm_structured_outputs(settings.grammar))
     lora = LoRARequest("adapter", 1, adapter_dir) if adapter_dir else None
     results = llm.generate(prompts, params, lora_request=lora)
     return [result.outputs[0].text for result in results]

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from sciextract import paths
 from sciextract.config import Config
+from sciextract.decoding import Grammar, answer_grammar
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers, generate_vllm
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_json, write_jsonl
 from sciextract.modeling import load_policy
-from sciextract.tasks.base import Parsed, Task
+from sciextract.tasks.base import Messages, Parsed, Task
 
 log = logging.getLogger(__name__)
 
@@ -52,26 +53,13 @@ def make_predictor(task: Task, config: Config, variant: str, *, base_dir: Path |
             return [(None, Parsed(predict(r), failed=False)) for r in records]
 
         return predict_with_baseline
-    adapter = variant_adapter(task, variant, config)
-    # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
-    load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
-    model, tokenizer = load_policy(paths.BASE_DIR if base_dir is None else base_dir, adapter, load_as)
+    generate, _ = make_chat_generator(task, config, variant, base_dir=base_dir, progress=variant)
+    grammar = answer_grammar(task, config)
 
     def predict_with_model(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
         # Sampling follows the policy's training distribution (grpo.temperature, grpo.top_p).
-        settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens,
-                                      batch_size=config.evaluate.batch_size,
-                                      do_sample=config.evaluate.do_sample or samples > 0,
-                                      temperature=config.grpo.temperature, top_p=config.grpo.top_p,
-                                      stop_on_loop=config.evaluate.stop_on_loop)
-        prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records for _ in range(max(samples, 1))])
-        if config.model.generation_backend == "vllm":
-            with tempfile.TemporaryDirectory() as merged:
-                model.save_pretrained(merged)
-                tokenizer.save_pretrained(merged)
-                outputs = generate_vllm(merged, prompts, settings, dtype=config.model.dtype)
-        else:
-            outputs = generate_transformers(model, tokenizer, prompts, settings, progress=f"{variant}")
+        outputs = generate([task.prompt(r) for r in records for _ in range(max(samples, 1))], sample=samples > 0,
+                           grammar=grammar)
         return [(text, task.parse(text)) for text in outputs]
 
     return predict_with_model
@@ -130,8 +118,38 @@ def score_file(task: Task, config: Config, *, gold: Path, predictions: Path, out
 
 def predict_file(task: Task, config: Config, variant: str, input_path: Path, output_path: Path) -> None:
     """`sciextract predict`: any variant on any file of the task's format, written as prediction rows that
-    `sciextract score` (or another scorer) reads."""
+    `sciextract score` (or another scorer) reads. (Funding articles take `article_predict.predict_article_file`.)"""
     records = task.load_eval_file(input_path, config)
     if not records:
         raise InputError(input_path, "no records to predict")
     write_jsonl(output_path, prediction_rows(task, records, make_predictor(task, config, variant)(records)))
+
+
+def make_chat_generator(task: Task, config: Config, variant: str, *, base_dir: Path | None = None,
+                        progress: str | None = None) -> tuple[Callable[..., list[str]], object]:
+    """A model variant loaded once (adapters merged) as a generator of raw answers to ready chat conversations,
+    and its tokenizer: the hook for prompts that are not `task.prompt(record)`, such as stage 1 of the article
+    path. Settings as `make_predictor`'s; `sample=True` draws as GRPO samples, `grammar` constrains the answers
+    (`decoding.answer_grammar`)."""
+    adapter = variant_adapter(task, variant, config)
+    # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
+    load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
+    model, tokenizer = load_policy(paths.BASE_DIR if base_dir is None else base_dir, adapter, load_as)
+
+    def generate(conversations: list[Messages], *, sample: bool = False, grammar: Grammar | None = None) -> list[str]:
+        if not conversations:
+            return []
+        settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens,
+                                      batch_size=config.evaluate.batch_size,
+                                      do_sample=config.evaluate.do_sample or sample,
+                                      temperature=config.grpo.temperature, top_p=config.grpo.top_p,
+                                      stop_on_loop=config.evaluate.stop_on_loop, grammar=grammar)
+        prompts = chat_prompts(tokenizer, conversations)
+        if config.model.generation_backend == "vllm":
+            with tempfile.TemporaryDirectory() as merged:
+                model.save_pretrained(merged)
+                tokenizer.save_pretrained(merged)
+                return generate_vllm(merged, prompts, settings, dtype=config.model.dtype)
+        return generate_transformers(model, tokenizer, prompts, settings, progress=progress)
+
+    return generate, tokenizer

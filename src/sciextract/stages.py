@@ -16,15 +16,27 @@ import mlflow
 import yaml
 
 from sciextract import paths
-from sciextract.config import Config, dotted_get, redacted, to_dict
+from sciextract.config import Config, dotted_get, redacted, to_dict, with_overrides
 from sciextract.errors import InputError
-from sciextract.io import clean_text, published_together, replaced_folder, write_json, write_jsonl
+from sciextract.io import clean_text, published_together, read_records, replaced_folder, write_json, write_jsonl
 from sciextract.tracking import flatten, stage_run
 
 log = logging.getLogger(__name__)
 
-DVC_FILES = (Path("dvc.yaml"), Path("pipelines/sweep/dvc.yaml"))
-"""The default pipeline and the sweep's own pipeline (run only when asked)."""
+DVC_FILES = (Path("dvc.yaml"), Path("pipelines/sweep/dvc.yaml"), Path("pipelines/article/dvc.yaml"))
+"""The default pipeline, and the sweep's and the article path's own pipelines (run only when asked)."""
+
+ARTICLE_MIXTURE = "sft_mixture.jsonl"
+"""The article SFT mixture, beside the article splits."""
+ARTICLE_EVAL_ROOT = Path("reports/articles")
+"""Article evaluations (`<task>/<variant>/`, laid out as under reports/eval) and the board with their rows. Not
+under reports/eval: the default leaderboard depends on that folder, and DVC would make every stage writing into
+it an upstream stage of the default pipeline."""
+
+
+def article_data_dir(task: str) -> Path:
+    """The article splits and the SFT mixture of the article pipeline."""
+    return paths.data_dir(task) / "articles"
 
 
 def stage_params(config: Config, stage: str) -> dict:
@@ -36,7 +48,8 @@ def stage_params(config: Config, stage: str) -> dict:
         if spec is not None:
             break
     else:
-        raise InputError(DVC_FILES[0], f"no stage '{stage}' (nor in {DVC_FILES[1]})", field="stages")
+        raise InputError(DVC_FILES[0], f"no stage '{stage}' (nor in {', '.join(map(str, DVC_FILES[1:]))})",
+                         field="stages")
     listed = spec.get("do", spec).get("params", [])
     values = to_dict(config)
     out: dict = {}
@@ -75,6 +88,27 @@ def run_prepare(config: Config) -> None:
     log.info("prepared %s: %s", task.name, json.dumps(report["splits"]))
 
 
+def run_prepare_articles(config: Config) -> None:
+    """Gold articles split sft/rl/test and the article SFT mixture under `data/funding/articles/`, with their
+    report (`prepare_report.json`, a DVC metric)."""
+    from sciextract.modeling import load_tokenizer, resolve_base
+    from sciextract.tasks.funding.article_data import prepare_articles
+    from sciextract.tasks.funding.task import FundingTask
+
+    task = FundingTask()
+    statement_dir, out_dir = paths.data_dir(task.name), article_data_dir(task.name)
+    tokenizer = load_tokenizer(resolve_base(paths.BASE_DIR))  # chunks are counted in the base model's tokens
+    with stage_run(config, stage="prepare_articles", task=task.name, params=stage_params(config, "prepare_articles"),
+                   inputs=[statement_dir / "sft.jsonl", statement_dir / "rl.jsonl"]):
+        with published_together() as files:  # the splits, the mixture and the report replace the old ones together
+            report = prepare_articles(task, config, statement_dir, out_dir, out_dir / ARTICLE_MIXTURE, tokenizer)
+            files.write_json(out_dir / "prepare_report.json", report)
+        mlflow.log_metrics({f"articles_{name}": n for name, n in report["splits"].items()})
+        mlflow.log_metrics({f"mixture_{name}": n for name, n in report["mixture"].items()})
+        mlflow.log_dict(report, "prepare_report.json")
+    log.info("prepared articles: %s, mixture %s", json.dumps(report["splits"]), json.dumps(report["mixture"]))
+
+
 def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
     """SFT into `models/<task>/sft`, or into `out_dir` to keep a second SFT variant beside the first."""
     from sciextract.tasks import get_task
@@ -82,13 +116,36 @@ def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
     from sciextract.train.sft import run_sft
 
     task = get_task(config.task)
-    data_dir = paths.data_dir(task.name)
     out_dir = Path(out_dir) if out_dir is not None else paths.adapter_dir(task.name, "sft")
+    _train_sft(config, task, "sft", out_dir, None, run_sft, log_extractor_model)
+
+
+def run_sft_articles(config: Config) -> None:
+    """The one adapter of both article stages, trained on the article SFT mixture for
+    `data.funding.article.sft_max_steps` steps (every other setting is `sft`'s) into `models/funding/article_sft`."""
+    from sciextract.tasks.funding.task import FundingTask
+    from sciextract.train.common import log_extractor_model
+    from sciextract.train.sft import run_sft
+
+    task = FundingTask()
+    config = with_overrides(config, {"sft.max_steps": config.data.funding.article.sft_max_steps},
+                            source="data.funding.article.sft_max_steps")
+    _train_sft(config, task, "sft_articles", paths.adapter_dir(task.name, "article_sft"),
+               article_data_dir(task.name) / ARTICLE_MIXTURE, run_sft, log_extractor_model)
+
+
+def _train_sft(config: Config, task, stage: str, out_dir: Path, examples_file: Path | None, run_sft,
+               log_extractor_model) -> None:
+    """What both SFT stages do, with the trainer functions their entry function imported (so each stage's import
+    closure names them): train on the task's sft split or `examples_file`, log the adapter and its curve."""
+    data_dir = paths.data_dir(task.name)
     curve = paths.curve_path(task.name, out_dir.name)
-    with stage_run(config, stage="sft", task=task.name, params=stage_params(config, "sft"),
-                   inputs=[data_dir / "sft.jsonl"], run_name=f"sft-{out_dir.name}" if out_dir.name != "sft" else None):
+    with stage_run(config, stage=stage, task=task.name, params=stage_params(config, stage),
+                   inputs=[examples_file or data_dir / "sft.jsonl"],
+                   run_name=f"sft-{out_dir.name}" if out_dir.name != "sft" else None):
         metrics = run_sft(task, config, data_dir=data_dir, base_dir=paths.BASE_DIR, out_dir=out_dir,
-                          checkpoint_root=paths.CHECKPOINT_ROOT / task.name / out_dir.name, curve_path=curve)
+                          checkpoint_root=paths.CHECKPOINT_ROOT / task.name / out_dir.name, curve_path=curve,
+                          examples_file=examples_file)
         _log_training_outputs(config, out_dir, metrics, curve)
         log_extractor_model(config, task=task.name, adapter=out_dir, base_dir=paths.BASE_DIR)
 
@@ -124,6 +181,7 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
 
     The outputs are written to a new folder that replaces `reports/eval/<task>/<name>/` whole at the end, so a
     killed run leaves the previous evaluation as it was, never new predictions beside an old metrics.json."""
+    from sciextract.decoding import answer_grammar
     from sciextract.predict import evaluation_sets, make_predictor, prediction_rows, score_rows, variant_adapter
     from sciextract.provenance import stage_code_hash
     from sciextract.tasks import get_task
@@ -139,6 +197,7 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
                    params=stage_params(config, "evaluate"), inputs=inputs,
                    extra_tags={"variant": name, "code_hash": code_hash}):
         predictor = make_predictor(task, config, variant)
+        grammar = answer_grammar(task, config)
         oracle_samples = task.oracle_samples(config) if adapter is not None or variant == "base" else 0
         results = {}
         with replaced_folder(out_dir) as staging:
@@ -147,11 +206,7 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
                 rows = prediction_rows(task, records, predictor(records))
                 seconds = time.perf_counter() - started
                 report, documents = score_rows(task, config, records, rows)
-                report["stamp"].update({"variant": name, "set": set_name, "base_model": config.model.base,
-                                        "adapter": str(adapter) if adapter else None,
-                                        "max_documents": config.evaluate.max_documents,
-                                        "decoding": "sampled" if config.evaluate.do_sample else "greedy",
-                                        "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash})
+                report["stamp"].update(_evaluation_stamp(config, name, set_name, adapter, grammar, code_hash))
                 if oracle_samples:
                     outputs = [raw for raw, _ in predictor(records, samples=oracle_samples)]
                     sampled = task.score_samples(records, [outputs[i:i + oracle_samples]
@@ -164,6 +219,54 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
                 _log_evaluation(set_name, report, rows, seconds)
             write_json(staging / "metrics.json", {"task": task.name, "variant": name, "sets": results})
         mlflow.log_artifact(str(out_dir / "metrics.json"))
+
+
+def run_evaluate_articles(config: Config, variant: str) -> None:
+    """Score `variant` (`rule`, or `article_sft`: the adapter of `sft_articles`) through both article stages on
+    every article set (`article_data.article_eval_sets`) into `reports/articles/funding/<variant>/`, replaced whole
+    at the end as `run_evaluate` does; stamped with the statement match rule, the funding modes and thresholds, the
+    chunking (null for the rule locator) and the code hash."""
+    from sciextract.article_predict import evaluate_articles
+    from sciextract.decoding import answer_grammar
+    from sciextract.provenance import stage_code_hash
+    from sciextract.tasks.funding.article_data import article_eval_sets
+    from sciextract.tasks.funding.task import FundingTask
+
+    task = FundingTask()
+    data_dir = article_data_dir(task.name)
+    out_dir = ARTICLE_EVAL_ROOT / task.name / variant
+    adapter = None if variant in task.baselines(config) else paths.adapter_dir(task.name, variant)
+    sets = article_eval_sets(config, data_dir)
+    code_hash = stage_code_hash("evaluate_articles", task.name)
+    with stage_run(config, stage=f"evaluate_articles@{variant}", task=task.name, run_name=f"evaluate-articles-{variant}",
+                   params=stage_params(config, "evaluate_articles"),
+                   inputs=[data_dir / "test.jsonl"] + ([adapter] if adapter else []),
+                   extra_tags={"variant": variant, "code_hash": code_hash}):
+        grammar = answer_grammar(task, config)
+        results = {}
+        with replaced_folder(out_dir) as staging:
+            for set_name, records in sets.items():
+                started = time.perf_counter()
+                predictions = staging / "predictions" / f"{set_name}.jsonl"
+                report, documents = evaluate_articles(task, config, str(adapter) if adapter else variant, records,
+                                                      predictions)
+                seconds = time.perf_counter() - started
+                report["stamp"].update(_evaluation_stamp(config, variant, set_name, adapter, grammar, code_hash))
+                results[set_name] = report
+                write_jsonl(staging / "predictions" / f"{set_name}.documents.jsonl", documents)
+                _log_evaluation(set_name, report, [row for _, row in read_records(predictions)], seconds)
+            write_json(staging / "metrics.json", {"task": task.name, "variant": variant, "sets": results})
+        mlflow.log_artifact(str(out_dir / "metrics.json"))
+
+
+def _evaluation_stamp(config: Config, variant: str, set_name: str, adapter: Path | None, grammar, code_hash: str) -> dict:
+    """What an evaluate stage adds to a scorer's stamp: the system (variant, base, adapter) and the generation
+    settings, the grammar the same for every variant so that rule and model rows stay comparable."""
+    return {"variant": variant, "set": set_name, "base_model": config.model.base,
+            "adapter": str(adapter) if adapter else None, "max_documents": config.evaluate.max_documents,
+            "decoding": "sampled" if config.evaluate.do_sample else "greedy",
+            "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash,
+            "grammar": grammar.name if grammar is not None else None}
 
 
 def _log_evaluation(set_name: str, report: dict, rows: list[dict], seconds: float) -> None:
@@ -195,6 +298,22 @@ def run_leaderboard(config: Config) -> None:
         for path in write_leaderboard(board):
             mlflow.log_artifact(str(path), "leaderboard")
         mlflow.log_dict(update_champions(board, config.tracking), "champions.json")
+
+
+def run_leaderboard_articles(config: Config) -> None:
+    """The board of `reports/leaderboard.*` with the article evaluations' rows added, into
+    `reports/articles/leaderboard.*`. Article rows are ranked among themselves (their stamps differ from every
+    statement stamp); champions are left to the default leaderboard."""
+    from sciextract.leaderboard import build_leaderboard, write_leaderboard
+
+    statements = build_leaderboard(config.leaderboard, paths.EVAL_ROOT, paths.REFERENCES_PATH)
+    articles = build_leaderboard(config.leaderboard, ARTICLE_EVAL_ROOT, None)
+    statements.groups += articles.groups
+    with stage_run(config, stage="leaderboard_articles", task="leaderboard",
+                   params=stage_params(config, "leaderboard_articles"),
+                   inputs=[paths.EVAL_ROOT, ARTICLE_EVAL_ROOT / "funding", paths.REFERENCES_PATH]):
+        for path in write_leaderboard(statements, ARTICLE_EVAL_ROOT):
+            mlflow.log_artifact(str(path), "leaderboard_articles")
 
 
 def run_sweep_stage(config: Config, *, worker: bool = False) -> None:

@@ -20,6 +20,7 @@ from sciextract.io import read_records
 
 if TYPE_CHECKING:
     from sciextract.config import Config
+    from sciextract.decoding import Grammar
 
 Messages = list[dict[str, str]]
 RewardFunction = Callable[..., list[float]]
@@ -141,6 +142,11 @@ class Task(ABC):
     @abstractmethod
     def parse(self, text: str | None) -> Parsed:
         """Read any model output; never raises. Unreadable outputs are `Parsed(empty, failed=True)`."""
+
+    def output_grammar(self, config: Config) -> Grammar | None:
+        """The grammar generation is constrained to (`decoding.structured.<task>`): every target `target` renders
+        must be a complete sentence of it. None (the default) leaves generation free."""
+        return None
 
     def render_answer(self, answer: Any) -> str:
         """A structured answer as the text a model would write (the SFT target's format), for rewarding prediction

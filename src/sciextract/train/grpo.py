@@ -3,21 +3,34 @@
 The SFT adapter is merged into the base first, so the policy GRPO starts from is the SFT model and the new
 adapter learns only the RL update. The published adapter therefore applies to base+SFT merged, not to the
 base: `merged_from.json` next to it names both.
+
+The controls of the published recipes: the entropy bonus, the optimizer schedule, several updates per rollout
+batch and vLLM's importance-sampling correction are TRL options (`grpo_args`); dynamic sampling (DAPO) and a
+completions table in MLflow are what `SciextractGRPOTrainer` adds over TRL's trainer; rollouts through the
+project's generator come in through TRL's `rollout_func` hook (`ProjectRollouts`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
+import random
+import statistics
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
+import torch
+import torch.nn.functional as F
 from transformers import TrainerCallback
+from trl import GRPOConfig, GRPOTrainer
 
-from sciextract.config import Config
-from sciextract.generate import vllm_available
+from sciextract.config import Config, GRPOSettings
+from sciextract.generate import GenerationSettings, chat_prompts, generate_token_ids, vllm_available
 from sciextract.modeling import MERGED_FROM_FILE, load_policy, lora_config, resolve_base
 from sciextract.tasks.base import RewardFunction, Task, completion_text
 from sciextract.tracking import inputs_hash
@@ -119,6 +132,206 @@ class EmptyOutputAlarm(TrainerCallback):
                         state.global_step, 100 * share, 100 * EMPTY_SHARE_ALARM)
 
 
+# -- dynamic sampling (DAPO) ------------------------------------------------------------------------
+
+REDRAWN_PROMPTS_KEY = "dynamic_sampling/redrawn_prompts"
+FLAT_GROUPS_KEPT_KEY = "dynamic_sampling/flat_groups_kept"
+
+
+def group_reward_spreads(total_rewards: list[float], num_generations: int) -> list[float]:
+    """Per group of `num_generations` consecutive completions, the sample standard deviation of their total
+    rewards: the spread TRL divides each group's advantages by (`scale_rewards: group`). NaN totals (completions no
+    reward function scored) are left out, as TRL leaves them out of the group baseline."""
+    spreads = []
+    for start in range(0, len(total_rewards), num_generations):
+        scored = [value for value in total_rewards[start:start + num_generations] if not math.isnan(value)]
+        spreads.append(statistics.stdev(scored) if len(scored) > 1 else 0.0)
+    return spreads
+
+
+@dataclass
+class GroupSelection:
+    """Which groups make up a dynamically sampled batch: `(round, group)` pairs, round 0 being the batch TRL drew
+    and round k the k-th redraw."""
+
+    groups: list[tuple[int, int]]
+    redrawn_prompts: int
+    flat_groups_kept: int
+
+
+def select_informative_groups(first_spreads: list[float], redraw: Callable[[int], list[float]], *, min_std: float,
+                              max_redraws: int) -> GroupSelection:
+    """DAPO's dynamic sampling over groups: keep the groups whose reward spread is at least `min_std`, and while
+    fewer than the batch holds are kept, `redraw(n)` n new prompts (it generates and scores them, returning their
+    spreads), at most `max_redraws` times.
+
+    A spread threshold, not a test for all-equal rewards, because the rewards are continuous (F0.5): a group whose
+    completions differ by 0.001 is not tied, yet TRL's group scaling blows that noise up to advantages of +-0.7. If
+    the redraws run out, the flattest groups fill the batch (largest spread first) so it keeps its size; their
+    advantages are near zero, so they add little but the KL and entropy terms.
+    """
+    needed = len(first_spreads)
+    informative = [(0, group) for group, spread in enumerate(first_spreads) if spread >= min_std]
+    flat = [(spread, 0, group) for group, spread in enumerate(first_spreads) if spread < min_std]
+    redrawn = redraws = 0
+    while len(informative) < needed and redraws < max_redraws:
+        redraws += 1
+        missing = needed - len(informative)
+        spreads = redraw(missing)
+        redrawn += missing
+        informative += [(redraws, group) for group, spread in enumerate(spreads) if spread >= min_std]
+        flat += [(spread, redraws, group) for group, spread in enumerate(spreads) if spread < min_std]
+    fill = [(index, group) for _, index, group in sorted(flat, key=lambda item: -item[0])][:needed - len(informative)]
+    return GroupSelection(groups=informative + fill, redrawn_prompts=redrawn, flat_groups_kept=len(fill))
+
+
+_LEFT_PADDED = {"prompt_ids": "pad", "prompt_mask": 0}
+"""Keys of TRL's scored batch that are left-padded per completion, with their padding value ("pad": the pad id)."""
+_RIGHT_PADDED = {"completion_ids": "pad", "completion_mask": 0, "tool_mask": 0, "old_per_token_logps": 0.0,
+                 "ref_per_token_logps": 0.0, "sampling_per_token_logps": 0.0, "importance_sampling_ratio": 0.0}
+"""Keys aligned with the completion tokens (right-padded); padded positions lie outside the completion mask."""
+
+
+def merge_groups(batches: list[dict], selection: list[tuple[int, int]], num_generations: int, pad_id: int) -> dict:
+    """One scored batch (TRL's `_generate_and_score_completions` output) of the selected groups of `batches`.
+
+    Advantages are per group (`scale_rewards: group`), so a group carries its own into the merged batch unchanged.
+    `num_items_in_batch` (the completion tokens the DAPO loss divides by) is recounted over the kept groups.
+    """
+    unknown = set(batches[0]) - set(_LEFT_PADDED) - set(_RIGHT_PADDED) - {"advantages", "num_items_in_batch"}
+    if unknown:
+        raise ValueError(f"dynamic sampling cannot merge the batch keys {sorted(unknown)} (multimodal or tool inputs)")
+    merged = {}
+    for key in batches[0]:
+        if key == "num_items_in_batch":
+            continue
+        parts = [batches[index][key][group * num_generations:(group + 1) * num_generations] for index, group in selection]
+        if key == "advantages":
+            merged[key] = torch.cat(parts)
+            continue
+        left = key in _LEFT_PADDED
+        value = (_LEFT_PADDED if left else _RIGHT_PADDED)[key]
+        value = pad_id if value == "pad" else value
+        width = max(part.shape[1] for part in parts)
+        merged[key] = torch.cat([F.pad(part, (width - part.shape[1], 0) if left else (0, width - part.shape[1]),
+                                       value=value) for part in parts])
+    loss_mask = merged["completion_mask"] * merged["tool_mask"] if "tool_mask" in merged else merged["completion_mask"]
+    merged["num_items_in_batch"] = loss_mask.sum()
+    return merged
+
+
+# -- completions in MLflow --------------------------------------------------------------------------
+
+def completions_table(step: int, prompts: list, completions: list, components: dict[str, list[float]],
+                      weights: list[float], advantages: list[float]) -> dict[str, list]:
+    """The rollouts of one logging step as columns: the prompt's last message (the document; the system prompt is
+    the same for all), the completion's text, each reward component (None where it did not apply), their weighted
+    total and the advantage the completion was trained with."""
+    values = {name: [None if value is None or math.isnan(value) else value for value in column]
+              for name, column in components.items()}
+    return {
+        "step": [step] * len(completions),
+        "prompt": [completion_text(prompt[-1:]) if isinstance(prompt, list) else prompt for prompt in prompts],
+        "completion": [completion_text(completion) for completion in completions],
+        **values,
+        "reward": weighted_totals(weights, list(values.values())),
+        "advantage": list(advantages),
+    }
+
+
+# -- rollouts through the project's generator -------------------------------------------------------
+
+class ProjectRollouts:
+    """TRL's `rollout_func` hook (TRL 1.16: `rollout_func(prompts, trainer) -> {"prompt_ids", "completion_ids",
+    "logprobs"}`, one completion per prompt entry; the batch already repeats each prompt `num_generations` times):
+    GRPO's rollouts generated by the project's generator instead of `model.generate`, sampled at `grpo.temperature`
+    and `grpo.top_p` as TRL samples them, each completion ending with its end-of-sequence token as TRL's do.
+
+    The prompts are templated as evaluation templates them (`chat_prompts`); the generator puts the model in eval
+    mode, and the trainer's training mode is restored after it, since TRL reads `model.training` to tell a training
+    step from an evaluation. No grammar constrains the rollouts: TRL scores them with the unconstrained policy's
+    log-probabilities, so constrained samples would be off-policy for the ratio and the KL term.
+    """
+
+    def __init__(self, grpo: GRPOSettings):
+        self.settings = GenerationSettings(max_new_tokens=grpo.max_completion_length, do_sample=True,
+                                           temperature=grpo.temperature, top_p=grpo.top_p,
+                                           batch_size=grpo.per_device_train_batch_size * grpo.gradient_accumulation_steps)
+
+    def __call__(self, prompts: list[list[dict]], trainer) -> dict:
+        tokenizer = trainer.processing_class
+        prompt_ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in chat_prompts(tokenizer, prompts)]
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        training = model.training
+        try:
+            completion_ids = generate_token_ids(model, tokenizer, prompt_ids, self.settings)
+        finally:
+            model.train(training)
+        return {"prompt_ids": prompt_ids, "completion_ids": completion_ids, "logprobs": None}
+
+
+# -- the trainer --------------------------------------------------------------------------------------
+
+class SciextractGRPOTrainer(GRPOTrainer):
+    """TRL's GRPOTrainer plus two controls TRL lacks: dynamic sampling (DAPO) and, every logging step, the
+    rollouts as a table artifact of the active MLflow run (TRL logs its completions table to wandb and trackio
+    only). Both hook into TRL's own methods, so TRL's loss, clipping, KL and logging run unchanged."""
+
+    def __init__(self, *args, dynamic_sampling_min_std: float = 0.0, dynamic_sampling_max_redraws: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if dynamic_sampling_min_std > 0 and self.accelerator.num_processes > 1:
+            raise ValueError("dynamic sampling merges groups of one process's batch; it runs on one process only")
+        self.dynamic_sampling_min_std = dynamic_sampling_min_std
+        self.dynamic_sampling_max_redraws = dynamic_sampling_max_redraws
+        self._redraws = random.Random(self.args.seed)
+        self._last_total_rewards: list[float] = []
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        weights = self.reward_weights.to(rewards_per_func.device)
+        totals = (rewards_per_func * weights).nansum(dim=1)
+        totals[torch.isnan(rewards_per_func).all(dim=1)] = torch.nan  # as TRL marks unscorable completions
+        self._last_total_rewards = totals.tolist()
+        return rewards_per_func
+
+    def _generate_and_score_completions(self, inputs):
+        scored = super()._generate_and_score_completions(inputs)
+        if self.dynamic_sampling_min_std <= 0 or not self.model.training:
+            return scored
+        batches = [scored]
+
+        def redraw(prompts: int) -> list[float]:
+            rows = self._redraws.sample(range(len(self.train_dataset)), prompts)
+            batches.append(super(SciextractGRPOTrainer, self)._generate_and_score_completions(
+                [self.train_dataset[row] for row in rows for _ in range(self.num_generations)]))
+            return group_reward_spreads(self._last_total_rewards, self.num_generations)
+
+        selection = select_informative_groups(group_reward_spreads(self._last_total_rewards, self.num_generations),
+                                              redraw, min_std=self.dynamic_sampling_min_std,
+                                              max_redraws=self.dynamic_sampling_max_redraws)
+        self._metrics["train"][REDRAWN_PROMPTS_KEY].append(selection.redrawn_prompts)
+        self._metrics["train"][FLAT_GROUPS_KEPT_KEY].append(selection.flat_groups_kept)
+        if len(batches) == 1:
+            return scored
+        return merge_groups(batches, selection.groups, self.num_generations, self._tokenizer.pad_token_id)
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        """TRL's log, then the rollouts since the last logging step as `completions/step_<step>.json` (TRL keeps
+        the last generation batch's worth of them; with dynamic sampling the redrawn groups count among them)."""
+        table = None
+        if self.model.training and self._logs["completion"] and self.accelerator.is_main_process:
+            table = completions_table(self.state.global_step, list(self._logs["prompt"]), list(self._logs["completion"]),
+                                      {name: list(values) for name, values in self._logs["rewards"].items()},
+                                      self.reward_weights.tolist(), list(self._logs["advantages"]))
+        super().log(logs, start_time)
+        if table is not None and mlflow.active_run() is not None:
+            mlflow.log_table(table, artifact_file=f"completions/step_{self.state.global_step:06d}.json")
+        for key in ("prompt", "completion", "advantages"):  # each table shows the rollouts since the last one
+            self._logs[key].clear()
+        for values in self._logs["rewards"].values():
+            values.clear()
+
+
 def setup(task: Task, config: Config, data_dir: Path, base_dir: Path, sft_dir: Path):
     """Prompt dataset (one row per record, gold in its reward columns), the merged SFT policy, tokenizer."""
     from datasets import Dataset
@@ -131,28 +344,34 @@ def setup(task: Task, config: Config, data_dir: Path, base_dir: Path, sft_dir: P
     return dataset, policy, tokenizer, resolve_base(base_dir)
 
 
-def trainer_for(config: Config, dataset, policy, tokenizer, recorder: RewardRecorder, output_dir: Path,
-                callbacks: list):
-    """GRPOTrainer training a new LoRA (`peft_config`) on the merged SFT policy.
+VLLM_IS_OFF = "off"
 
-    Reference model (checked in TRL 1.16 `grpo_trainer.py`): with `beta == 0.0` TRL sets `ref_model = None`
-    and skips the reference forward pass (`ref_per_token_logps = None`, no KL term). With `beta > 0` and a
-    `peft_config`, it wraps the policy with `get_peft_model` and, having no separate `ref_model`, computes
-    `ref_per_token_logps` under `use_adapter(model, None)`, i.e. `model.disable_adapter()`: the policy without
-    the GRPO adapter, which here is exactly the merged SFT model. The KL term `beta * per_token_kl` is then
-    added to the loss.
+
+def grpo_args(config: Config, reward_weights: list[float], output_dir: Path) -> GRPOConfig:
+    """TRL's GRPOConfig from `config.grpo` and the model settings.
+
+    `entropy_coef`, `num_iterations` and the vLLM importance-sampling correction are TRL 1.16's own: its loss
+    already computes the per-token entropies of the completions (for its entropy metric and top-entropy masking)
+    from the logits of the one forward pass, and subtracts `entropy_coef` x their masked mean from the loss; with
+    `num_iterations > 1` it reuses each rollout batch for that many updates, clipping the ratio against the
+    rollout policy's log-probabilities (`old_per_token_logps`, computed after generation).
     """
-    from trl import GRPOConfig, GRPOTrainer
-
     g = config.grpo
     use_vllm = config.model.generation_backend == "vllm"
     if use_vllm and not vllm_available():
         raise RuntimeError("model.generation_backend is vllm, but vllm or a CUDA GPU is missing; "
                            "set it to transformers on this machine")
-    args = GRPOConfig(
+    importance_sampling = ({"vllm_importance_sampling_correction": False} if g.vllm_importance_sampling == VLLM_IS_OFF
+                           else {"vllm_importance_sampling_mode": g.vllm_importance_sampling})
+    return GRPOConfig(
         output_dir=str(output_dir),
         learning_rate=g.learning_rate,
+        lr_scheduler_type=g.lr_scheduler_type,
+        warmup_steps=g.warmup_steps,
+        max_grad_norm=g.max_grad_norm,
         beta=g.beta,
+        entropy_coef=g.entropy_coef,
+        num_iterations=g.num_iterations,
         num_generations=g.num_generations,
         temperature=g.temperature,
         top_p=g.top_p,
@@ -164,10 +383,11 @@ def trainer_for(config: Config, dataset, policy, tokenizer, recorder: RewardReco
         max_steps=g.max_steps,
         per_device_train_batch_size=g.per_device_train_batch_size,
         gradient_accumulation_steps=g.gradient_accumulation_steps,
-        reward_weights=recorder.weights,
+        reward_weights=reward_weights,
         activation_checkpointing=False,  # transformers 5 name of gradient_checkpointing; recomputing is slow on CPU
         use_vllm=use_vllm,
         vllm_mode="colocate",
+        **importance_sampling,
         save_strategy="steps",
         save_steps=g.save_steps,
         save_total_limit=2,
@@ -178,8 +398,32 @@ def trainer_for(config: Config, dataset, policy, tokenizer, recorder: RewardReco
         dataloader_num_workers=0,
         **precision_flags(config.model),
     )
-    return GRPOTrainer(model=policy, reward_funcs=recorder.functions, args=args, train_dataset=dataset,
-                       processing_class=tokenizer, peft_config=lora_config(g.lora, policy), callbacks=callbacks)
+
+
+def trainer_for(config: Config, dataset, policy, tokenizer, recorder: RewardRecorder, output_dir: Path,
+                callbacks: list) -> SciextractGRPOTrainer:
+    """The trainer training a new LoRA (`peft_config`) on the merged SFT policy.
+
+    Reference model (checked in TRL 1.16 `grpo_trainer.py`): with `beta == 0.0` TRL sets `ref_model = None`
+    and skips the reference forward pass (`ref_per_token_logps = None`, no KL term). With `beta > 0` and a
+    `peft_config`, it wraps the policy with `get_peft_model` and, having no separate `ref_model`, computes
+    `ref_per_token_logps` under `use_adapter(model, None)`, i.e. `model.disable_adapter()`: the policy without
+    the GRPO adapter, which here is exactly the merged SFT model. The KL term `beta * per_token_kl` is then
+    added to the loss.
+
+    Rollouts go through the project's generator with `grpo.rollout_backend: project` on the transformers
+    backend; vLLM keeps TRL's own (colocated) generation and its importance-sampling correction.
+    """
+    g = config.grpo
+    args = grpo_args(config, recorder.weights, output_dir)
+    rollouts = ProjectRollouts(g) if g.rollout_backend == "project" and not args.use_vllm else None
+    with warnings.catch_warnings():  # TRL flags rollout_func experimental; its contract is tested here for TRL 1.16
+        warnings.filterwarnings("ignore", message=".*rollout_func.*experimental", category=UserWarning)
+        return SciextractGRPOTrainer(model=policy, reward_funcs=recorder.functions, args=args, train_dataset=dataset,
+                                     processing_class=tokenizer, peft_config=lora_config(g.lora, policy),
+                                     callbacks=callbacks, rollout_func=rollouts,
+                                     dynamic_sampling_min_std=g.dynamic_sampling_min_std,
+                                     dynamic_sampling_max_redraws=g.dynamic_sampling_max_redraws)
 
 
 def _mean_logged(log_history: list[dict], key: str) -> float | None:
@@ -217,6 +461,7 @@ def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_
         "empty_share": _mean_logged(history, EMPTY_SHARE_KEY),
         "mean_completion_chars": _mean_logged(history, MEAN_CHARS_KEY),
         "mean_completion_tokens": _mean_logged(history, "completions/mean_length"),
+        "redrawn_prompts_per_step": _mean_logged(history, REDRAWN_PROMPTS_KEY),
     }
     metrics = {
         **{key: round(value, 4) for key, value in logged.items() if value is not None},

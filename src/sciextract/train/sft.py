@@ -11,6 +11,7 @@ import mlflow
 import torch
 
 from sciextract.config import Config, ModelConfig
+from sciextract.io import read_records
 from sciextract.modeling import load_causal_lm, load_tokenizer, lora_config, resolve_base
 from sciextract.tasks.base import Task
 from sciextract.tracking import inputs_hash
@@ -30,14 +31,18 @@ from sciextract.train.common import (
 log = logging.getLogger(__name__)
 
 
-def setup(task: Task, config: Config, data_dir: Path, base_dir: Path):
-    """Dataset, model and tokenizer for SFT."""
+def setup(task: Task, config: Config, data_dir: Path, base_dir: Path, examples_file: Path | None = None):
+    """Dataset, model and tokenizer for SFT: the task's examples of its sft split, or the ready prompt-completion
+    examples of `examples_file` (the article SFT mixture)."""
     from datasets import Dataset
 
-    records = task.load_split(data_dir, "sft")
+    if examples_file is not None:
+        examples = [example for _, example in read_records(examples_file)]
+    else:
+        examples = [task.sft_example(r) for r in task.load_split(data_dir, "sft")]
     if config.sft.max_examples:
-        records = records[: config.sft.max_examples]
-    dataset = Dataset.from_list([task.sft_example(r) for r in records])
+        examples = examples[: config.sft.max_examples]
+    dataset = Dataset.from_list(examples)
     base = resolve_base(base_dir)
     tokenizer = load_tokenizer(base)
     model = load_causal_lm(base, sft_model_config(config), for_training=True)
@@ -212,11 +217,13 @@ def _mean_loss(log_history: list[dict]) -> float:
 
 
 def run_sft(task: Task, config: Config, *, data_dir: Path, base_dir: Path, out_dir: Path,
-            checkpoint_root: Path, curve_path: Path) -> dict:
-    """Train, checkpointing every `save_steps`; a rerun of the same config resumes; returns metrics."""
-    dataset, model, tokenizer, base = setup(task, config, data_dir, base_dir)
+            checkpoint_root: Path, curve_path: Path, examples_file: Path | None = None) -> dict:
+    """Train, checkpointing every `save_steps`; a rerun of the same config resumes; returns metrics. The examples
+    are the task's sft split under `data_dir`, or those of `examples_file` when given."""
+    dataset, model, tokenizer, base = setup(task, config, data_dir, base_dir, examples_file)
+    source = Path(examples_file) if examples_file is not None else Path(data_dir) / "sft.jsonl"
     run_hash = inputs_hash({"sft": dataclasses.asdict(config.sft), "model": model_identity(config.model)},
-                           [Path(data_dir) / "sft.jsonl", Path(base_dir)])
+                           [source, Path(base_dir)])
     trainer = trainer_for(config, dataset, model, tokenizer, checkpoint_dir(checkpoint_root, run_hash),
                           [StepMetricsCallback()])
     kept = len(trainer.train_dataset)
@@ -246,7 +253,7 @@ def run_sft(task: Task, config: Config, *, data_dir: Path, base_dir: Path, out_d
     }
     mlflow.log_metrics({f"final/{k}": float(v) for k, v in metrics.items()})
     card = model_card(title=f"{task.name} SFT adapter", base_model=base, stage="sft", task=task.name,
-                      data={"split": f"{data_dir}/sft.jsonl", "examples": len(dataset)},
+                      data={"split": str(source), "examples": len(dataset)},
                       params={k: v for k, v in dataclasses.asdict(config.sft).items()}, metrics=metrics)
     publish_adapter(trainer, tokenizer, Path(out_dir), card)
     return metrics

@@ -3,6 +3,10 @@
 Per level P/R/F1/F0.5 of the headline mode (`evaluate.funding.mode`, balanced unless params say otherwise),
 F1.5 for funders and award ids as the published tables give it, the funder and award-id F1 of the other two
 similarity modes (`metrics.by_mode.<mode>`; every evaluation reports all three), and parse failures.
+
+Article evaluations (the two-stage path on whole articles, reports/articles/) show the same columns for the funders
+end to end; their stamp (`input: article`, the statement match rule, chunking, the article data hash) differs from
+every statement stamp, so the two kinds are never ranked together.
 """
 
 from __future__ import annotations

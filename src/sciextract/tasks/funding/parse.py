@@ -21,7 +21,8 @@ def parse_funders(text: str | None) -> Parsed:
     or a single funder object in nested or flat form, also nested inside another value. When the first array of
     the answer does not decode (the token limit or the loop stop cut it off, or a bad escape broke it), its
     complete leading funders are the answer, noted `truncated`; with none complete the search goes on after the
-    point where it broke. No JSON answer at all is a parse failure with no funders.
+    point where it broke. No JSON answer at all is a parse failure with no funders. An award id the answer already
+    gave is dropped (see `drop_repeated_award_ids`).
     """
     if not text:
         return Parsed([], failed=True)
@@ -32,10 +33,34 @@ def parse_funders(text: str | None) -> Parsed:
         items = read_array_items(reader, array.end())[0]
         funders = coerce_funders(items) if items else None
         if funders:
-            return Parsed(funders, failed=False, notes=Counter(truncated=1))
+            return drop_repeated_award_ids(funders, Counter(truncated=1))
         text = text[read.end:]  # no complete funder in it, and nothing inside it is an answer: look after it
     funders = first_json_answer(text, coerce_funders, stop_at_cut=True)
-    return Parsed([], failed=True) if funders is None else Parsed(funders, failed=False)
+    return Parsed([], failed=True) if funders is None else drop_repeated_award_ids(funders, Counter())
+
+
+def drop_repeated_award_ids(funders: list[dict], notes: Counter) -> Parsed:
+    """The funders with every award id after its first occurrence in the answer removed, and an award left
+    with nothing in it dropped; the removed ids are counted in `notes["repeated_award_ids"]`.
+
+    An award id names one award, yet the SFT model gives the same id again to the next funders, often to every
+    funder after it (30 of the 100 real dev answers of the issue-14 SFT adapter; 110 of its 355 ids), and the
+    published harness counts each copy as a false positive. Keeping the first occurrence raised its award-id F1
+    on the real dev set from 0.381 to 0.442 and on the synthetic test split from 0.512 to 0.532, funder F1
+    unchanged (README, "Measured results"). Scoring files of other systems (`sciextract score`) is untouched:
+    this is the extractor's output, not the scorer's.
+    """
+    seen: set[str] = set()
+    for funder in funders:
+        awards = []
+        for award in funder["awards"]:
+            fresh = [award_id for award_id in award["award_ids"] if not (award_id in seen or seen.add(award_id))]
+            if len(fresh) < len(award["award_ids"]):
+                notes["repeated_award_ids"] += len(award["award_ids"]) - len(fresh)
+            if fresh or not award["award_ids"] or award["funding_scheme"] or award["award_title"]:
+                awards.append({**award, "award_ids": fresh})
+        funder["awards"] = awards
+    return Parsed(funders, failed=False, notes=notes)
 
 
 def render_funders(funders: list[dict]) -> str:

@@ -1,19 +1,28 @@
-"""Funding task: funding statement -> funders with their awards, as a JSON array."""
+"""Funding task: funding statement -> funders with their awards, as a JSON array.
+
+Gold files of whole articles (`id`, `text`, `funding_statements`, `funders`) are read and scored here too: an
+evaluation or `sciextract score` on them scores the two-stage path (article.py) on stage 1's statements and the
+funders end to end (article_score.py), under an article stamp that never ranks against statement rows."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sciextract.config import Config
+from sciextract.decoding import Grammar
 from sciextract.errors import InputError
 from sciextract.io import published_together, sha256_json
 from sciextract.splits import assign_splits, cross_split_overlap
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
+from sciextract.tasks.funding.article import article_prediction, is_article_file, load_article_records
+from sciextract.tasks.funding.article_score import article_stamp, score_articles
 from sciextract.tasks.funding.board import BOARD, LEVELS
 from sciextract.tasks.funding.data import canonical_funders, load_funding_records
+from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
 from sciextract.tasks.funding.parse import parse_funders, render_funders
 from sciextract.tasks.funding.rewards import DEFAULT_REWARD_WEIGHTS, component_reward
 from sciextract.tasks.funding.rules import extract_funders_by_rules
@@ -90,7 +99,8 @@ class FundingTask(Task):
                                        "sft/rl splits: an evaluation set is never trained on", field="funding_statement")
 
     def load_eval_file(self, path: str | Path, config: Config) -> list[dict]:
-        return load_funding_records(path)
+        """Funding statement records, or article records when the file's first row is an article (`text`)."""
+        return load_article_records(path) if is_article_file(path) else load_funding_records(path)
 
     # -- prompting ------------------------------------------------------------------------------
     def prompt(self, record: dict) -> Messages:
@@ -105,12 +115,29 @@ class FundingTask(Task):
     def parse(self, text: str | None) -> Parsed:
         return parse_funders(text)
 
+    def output_grammar(self, config: Config) -> Grammar:
+        return FUNDING_GRAMMAR
+
     def render_answer(self, answer: list[dict]) -> str:
         return render_funders(answer)
 
     def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         return Parsed(canonical_funders(row["predicted_funders"], path=path, line=line, field="predicted_funders"),
                       failed=False)
+
+    def join_rows(self, records: list[dict], rows: list[tuple[int | None, dict]], *,
+                  path: str | Path | None = None) -> list[tuple[int | None, dict] | None]:
+        """Article records have no statement text to join on: their rows join on `id` alone."""
+        if records and "funding_statements" in records[0]:
+            by_id_only = copy.copy(self)
+            by_id_only.text_key = None
+            return Task.join_rows(by_id_only, records, rows, path=path)
+        return super().join_rows(records, rows, path=path)
+
+    def prediction_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
+        """An article prediction row (one with `statements`) also brings stage 1's statements and counts."""
+        parsed = super().prediction_from_row(row, path=path, line=line)
+        return article_prediction(parsed, row, path=path, line=line) if "statements" in row else parsed
 
     # -- RL -------------------------------------------------------------------------------------
     def reward_columns(self, record: dict) -> dict:
@@ -134,22 +161,34 @@ class FundingTask(Task):
         }
 
     def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
+        """Statement records: the funders. Article records: the funders end to end and stage 1's statements
+        (`metrics.statement`, `stage1`)."""
         settings = config.evaluate.funding
-        # A record without a prediction is scored as an empty answer, not as a parse failure.
-        documents = [(r["id"], r["funders"], [] if p is None else p.value, p is not None and p.failed)
-                     for r, p in zip(records, predictions, strict=True)]
-        stamp = {
-            "task": self.name,
-            "method": "fuzzy-hungarian",
-            "mode": settings.mode,
-            "funder_threshold": settings.funder_threshold,
-            "text_threshold": settings.text_threshold,
-            "data_hash": sha256_json([[r["id"], r["funding_statement"], r["funders"]] for r in records])[:16],
-            "documents_without_prediction": sum(p is None for p in predictions),
-        }
-        report, rows = score_documents(documents, settings, stamp)
+        if records and "funding_statements" in records[0]:
+            # the evaluation's chunking for every variant (the rule locator reads whole articles), so that the rule
+            # floor and the models share one stamp and are ranked together
+            article = config.data.funding.article
+            stamp = article_stamp(records, settings, chunk_tokens=article.chunk_tokens,
+                                  chunk_overlap=article.chunk_overlap)
+            stamp["documents_without_prediction"] = sum(p is None for p in predictions)
+            report, rows = score_articles(records, predictions, settings, stamp)
+        else:
+            # A record without a prediction is scored as an empty answer, not as a parse failure.
+            documents = [(r["id"], r["funders"], [] if p is None else p.value, p is not None and p.failed)
+                         for r, p in zip(records, predictions, strict=True)]
+            stamp = {
+                "task": self.name,
+                "method": "fuzzy-hungarian",
+                "mode": settings.mode,
+                "funder_threshold": settings.funder_threshold,
+                "text_threshold": settings.text_threshold,
+                "data_hash": sha256_json([[r["id"], r["funding_statement"], r["funders"]] for r in records])[:16],
+                "documents_without_prediction": sum(p is None for p in predictions),
+            }
+            report, rows = score_documents(documents, settings, stamp)
         # Answers cut off mid-array, scored on their complete funders (see parse_funders).
         report["truncated_answers"] = sum(p is not None and p.notes["truncated"] > 0 for p in predictions)
+        report["repeated_award_ids"] = sum(p.notes["repeated_award_ids"] for p in predictions if p is not None)
         return report, rows
 
     def report_table(self, report: dict) -> str:
@@ -164,9 +203,17 @@ class FundingTask(Task):
                 m = by_mode[mode][level]
                 lines.append(f"{level:<10}{m['precision']:>8.4f}{m['recall']:>8.4f}{m['f1']:>8.4f}{m['f0_5']:>8.4f}"
                              f"{m['f1_5']:>8.4f}{m['gold']:>8}{m['pred']:>8}{m['matched']:>8g}")
+        statement = report["metrics"].get("statement")
+        if statement is not None:
+            lines.append(f"{'statement':<10}{statement['precision']:>8.4f}{statement['recall']:>8.4f}"
+                         f"{statement['f1']:>8.4f}{statement['f0_5']:>8.4f}{statement['f1_5']:>8.4f}"
+                         f"{statement['gold']:>8}{statement['pred']:>8}{statement['matched']:>8g}   (stage 1: "
+                         f"{report['stage1']['correct_negatives']} of {report['stage1']['negative_articles']} "
+                         f"articles without funding left empty, {report['stage1']['unsupported_statements']} "
+                         "unsupported statements dropped)")
         lines.append(f"documents {report['documents']}, parse failures {report['parse_failures']} "
                      f"({report['parse_failure_rate']:.2%}), truncated answers {report['truncated_answers']}, "
-                     f"headline mode {headline}")
+                     f"repeated award ids dropped {report['repeated_award_ids']}, headline mode {headline}")
         return "\n".join(lines)
 
 

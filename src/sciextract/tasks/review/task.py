@@ -20,6 +20,7 @@ from typing import Any
 
 from sciextract import paths
 from sciextract.config import Config
+from sciextract.decoding import Grammar
 from sciextract.errors import InputError
 from sciextract.io import published_together, sha256_json
 from sciextract.modeling import load_tokenizer, resolve_base
@@ -37,6 +38,7 @@ from sciextract.tasks.review.data import (
     with_paper_text,
 )
 from sciextract.tasks.review.encoder import load_encoder
+from sciextract.tasks.review.grammar import REVIEW_GRAMMAR
 from sciextract.tasks.review.parse import coerce_concerns, parse_concerns, render_concerns
 from sciextract.tasks.review.postprocess import concern_texts
 from sciextract.tasks.review.rewards import DEFAULT_REWARD_WEIGHTS, semantic_f1_reward, unreadable_penalty
@@ -219,6 +221,9 @@ class ReviewTask(Task):
 
     def parse(self, text: str | None) -> Parsed:
         return parse_concerns(text)
+
+    def output_grammar(self, config: Config) -> Grammar:
+        return REVIEW_GRAMMAR
 
     def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         """`predicted_concerns` read leniently, like model output: what had to be repaired is counted."""

@@ -33,12 +33,14 @@ from typing import Any
 
 from sciextract import paths
 from sciextract.config import Config
+from sciextract.decoding import Grammar
 from sciextract.errors import InputError
 from sciextract.io import published_together, sha256_file, sha256_json
 from sciextract.splits import cross_split_overlap, normalize_for_split
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
 from sciextract.tasks.sciie.board import BOARD
 from sciextract.tasks.sciie.data import ENTITY_TYPES, RELATION_TYPES, load_scier, sentence_hash
+from sciextract.tasks.sciie.grammar import sciie_grammar
 from sciextract.tasks.sciie.mimic import mimic_target
 from sciextract.tasks.sciie.parse import ANSWER_KEYS, answer_for, coerce_answer, distinct, read_answer, render_answer
 from sciextract.tasks.sciie.rewards import DEFAULT_REWARD_WEIGHTS, reward_functions
@@ -208,6 +210,10 @@ class SciIETask(Task):
         if record["sft_format"] == "mimic":
             return mimic_target(record)
         return render_answer(answer_for(record))
+
+    def output_grammar(self, config: Config) -> Grammar:
+        """The answer of the run's variant in the run's SFT format (plain JSON, or the MimicSFT frame)."""
+        return sciie_grammar(config.data.sciie.variant, config.data.sciie.sft_format)
 
     def parse(self, text: str | None) -> Parsed:
         answer = read_answer(text)

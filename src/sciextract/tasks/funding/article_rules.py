@@ -1,0 +1,37 @@
+"""A rule-based stage 1: funding statements located in an article without a model, the floor for stage 1.
+
+A sentence (rules.py's splitter, which also breaks at line ends) is a funding sentence when rules.py keeps it as
+one (no conflict-of-interest or no-funding wording; a facility sentence only with a funding word), it carries a
+funding word ("supported", "funded", "grant", ...), and it names a funder or an award id as rules.py finds them.
+Consecutive funding sentences are one statement. Each statement is the article's own text, so it passes stage 1's
+verbatim check like a model's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sciextract.tasks.funding.article import Extraction, clean_article
+from sciextract.tasks.funding.rules import _FUNDING_CUE, _award_ids, _funder_mentions, _is_funding_sentence, _sentences
+
+
+def _names_funding(sentence: str) -> bool:
+    return (_is_funding_sentence(sentence) and _FUNDING_CUE.search(sentence) is not None
+            and bool(_award_ids(sentence) or _funder_mentions(sentence)))
+
+
+def locate_statements_by_rules(article: str) -> Extraction:
+    """The funding statements of an article (before or after `clean_article`), in article order."""
+    text = clean_article(article)
+    runs: list[tuple[int, int]] = []
+    previous = None
+    for index, sentence in enumerate(_sentences(text)):
+        if not _names_funding(sentence.text):
+            continue
+        if previous is not None and previous == index - 1:
+            runs[-1] = (runs[-1][0], sentence.end)
+        else:
+            runs.append((sentence.start, sentence.end))
+        previous = index
+    statements = [text[start:end].strip() for start, end in runs]
+    return Extraction([statement for statement in statements if statement], Counter())
