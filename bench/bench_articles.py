@@ -1,10 +1,11 @@
 """Articles per second through the two-stage funding path on CPU, and the share of the time spent in stage 1.
 
-Run: `.venv/bin/python bench/bench_articles.py [--per-size 4] [--sizes 1 2 4] [--variant sft]`.
+Run: `.venv/bin/python bench/bench_articles.py [--per-size 4] [--sizes 1 2 4] [--variant article_sft]`.
 Synthetic articles (tasks/funding/article_synthetic.py) are grouped by their chunk count at params.yaml's
 `data.funding.article` chunking; each group of `--per-size` articles goes through stage 1 (all chunks in one
 generation call) and stage 2 (one call), as `sciextract predict` runs a batch. The model is SmolLM2 at models/base
-with the variant's adapter (`sft`: models/funding/sft; `base` when that adapter is absent). Generation settings
+with the variant's adapter (`article_sft`: models/funding/article_sft, the one trained for both stages; `sft`:
+models/funding/sft; `base`: no adapter). Generation settings
 are params.yaml's `evaluate` section. Stage-1 recall on the group is printed too, as a sanity check.
 """
 
@@ -45,13 +46,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-size", type=int, default=4)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
-    parser.add_argument("--variant", default="sft")
+    parser.add_argument("--variant", default="article_sft")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     config = load_config()
     task = get_task("funding")
-    variant = args.variant if args.variant == "base" or (paths.adapter_dir("funding", args.variant) /
-                                                         "adapter_config.json").exists() else "base"
+    variant = args.variant
+    if variant != "base":  # a trained adapter of models/funding/, never silently the base model instead
+        adapter = paths.adapter_dir("funding", variant)
+        if not (adapter / "adapter_config.json").exists():
+            raise SystemExit(f"no adapter at {adapter}: train it first (`make articles` for article_sft, "
+                             "`make pipeline` for sft), or pass --variant base")
+        variant = str(adapter)
     settings = config.data.funding.article
     tokenizer = load_tokenizer(str(base_model_dir()))
     groups = articles_by_chunks(args.sizes, args.per_size, settings.chunk_tokens, settings.chunk_overlap, tokenizer,

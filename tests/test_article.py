@@ -300,3 +300,16 @@ def test_predict_file_takes_a_folder_of_papers_with_the_rule_baseline(tmp_path):
     assert rows["p2.txt"]["statements"] == [] and rows["p2.txt"]["predicted_funders"] == []
     assert [f["funder_name"] for f in rows["p1.md"]["predicted_funders"]] == ["National Science Foundation"]
     assert Path(output).read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_a_task_without_an_article_path_says_so_and_predict_reads_its_own_inputs(tmp_path):
+    sciie = get_task("sciie")
+    assert sciie.articles is None and get_task("funding").articles is not None
+    with pytest.raises(InputError, match="task 'sciie' has no path from whole articles") as error:
+        sciie.article_path()
+    assert error.value.field == "task"
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "p1.md").write_text("# P1\n\nFunded by NSF.", encoding="utf-8")
+    assert not predict_article_file(sciie, Config(), "rule", folder, tmp_path / "pred.jsonl")
+    assert not (tmp_path / "pred.jsonl").exists()

@@ -115,6 +115,34 @@ def test_rows_with_different_stamps_are_never_ranked_together(tmp_path):
     assert "mode=strict" in text and "data_hash=other" in text and "funder_threshold=0.9" in text
 
 
+def test_article_rows_show_stage_one_columns_that_statement_rows_leave_blank(tmp_path):
+    statement_documents = funding_documents(7, 10)
+    # 10 articles: 6 hold one gold statement (5 found, plus 1 wrong kept), 4 are correct negatives
+    article_documents = [{**row, "statement": {"gold": int(index < 6), "pred": int(index < 5) + (index == 9),
+                                               "matched": int(index < 5)}}
+                         for index, row in enumerate(funding_documents(6, 10))]
+    write_evaluation(tmp_path, "sft", {"test": statement_documents})
+    article_stamp = {**STAMP, "variant": "sft", "set": "article_test", "input": "article"}
+    article_report = set_report(article_documents, article_stamp)
+    article_report["metrics"]["statement"] = prf(5, 6, 6)
+    write_evaluation(tmp_path, "sft", {"test": statement_documents, "article_test": article_documents},
+                     reports={"article_test": article_report})
+    rows = {group.rows[0].set: group.rows[0] for group in build_leaderboard(SETTINGS, tmp_path, None).groups}
+    assert rows["test"].values["metrics.statement.recall"] is None
+    assert "metrics.statement.f1" not in rows["test"].intervals
+    assert rows["article_test"].values["metrics.statement.recall"] == pytest.approx(5 / 6)
+    interval = rows["article_test"].intervals["metrics.statement.f1"]
+    assert interval.estimate == pytest.approx(5 / 6) and interval.low < 5 / 6 < interval.high
+    text = write_leaderboard(build_leaderboard(SETTINGS, tmp_path, None), tmp_path / "out")[0].read_text("utf-8")
+    assert "stage-1 statement R" in text
+
+    # any column a board does not mark optional must be in every report
+    del article_report["metrics"]["award_id"]
+    write_evaluation(tmp_path, "sft", {"article_test": article_documents}, reports={"article_test": article_report})
+    with pytest.raises(InputError, match="award_id"):
+        build_leaderboard(SETTINGS, tmp_path, None)
+
+
 # -- confidence intervals -------------------------------------------------------------------------
 
 
@@ -257,6 +285,7 @@ def test_task_boards_are_consistent():
         assert board.headline in board.columns and board.headline not in board.nullable, task
         assert board.headline in board.intervals, task
         assert set(board.intervals) <= set(board.columns) and board.nullable <= set(board.columns), task
+        assert board.optional <= set(board.columns) and board.headline not in board.optional, task
         assert get_task(task).board is board, task
 
 

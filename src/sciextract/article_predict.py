@@ -1,8 +1,8 @@
-"""The two-stage funding path run by a model variant (or the rule baseline) on whole articles: `sciextract predict`
-on articles, and the evaluation of article gold sets (`sciextract evaluate_articles`).
+"""The two-stage path of a task on whole articles (`Task.articles`), run by a model variant or a baseline:
+`sciextract predict` on articles, and the evaluation of article gold sets (`sciextract evaluate_articles`).
 
-Outside predict.py, so that the other tasks' evaluation code never loads the funding package, and outside the
-funding package, so that the funding stages that load no model (prepare, sft, grpo) never load this.
+Outside predict.py, so that evaluating a task without an article path never loads this, and outside the task
+packages, so that a task's stages that load no model (prepare, sft, grpo) never load the generation code.
 """
 
 from __future__ import annotations
@@ -17,39 +17,25 @@ from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_jsonl
 from sciextract.predict import make_chat_generator, make_predictor, score_rows
 from sciextract.tasks.base import Parsed, Task
-from sciextract.tasks.funding.article import (
-    ArticleExtraction,
-    StatementParser,
-    article_inputs,
-    article_rows,
-    model_extractions,
-)
-from sciextract.tasks.funding.article_rules import locate_statements_by_rules
 
 log = logging.getLogger(__name__)
 
 
 def article_stages(task: Task, config: Config, variant: str, *, base_dir: Path | None = None
-                   ) -> tuple[Callable[[list[dict]], list[ArticleExtraction]], StatementParser]:
-    """Stage 1 and stage 2 of a variant on articles: a model's two prompts on the same weights, or for the `rule`
-    baseline the rule sentence locator and the rule statement parser."""
+                   ) -> tuple[Callable[[list[dict]], list], Callable[[list[dict]], list[tuple[str | None, Parsed]]]]:
+    """Stage 1 and stage 2 of a variant on articles: a model's two prompts on the same weights, or for a baseline
+    its model-free stage-1 locator and its own predictor."""
+    articles = task.article_path()
     if variant in task.baselines(config):
-        return (lambda articles: [ArticleExtraction(None, None, locate_statements_by_rules(a["text"]))
-                                  for a in articles]), make_predictor(task, config, variant)
+        return articles.baseline_locator(variant), make_predictor(task, config, variant)
     generate, tokenizer = make_chat_generator(task, config, variant, base_dir=base_dir)
-    settings = config.data.funding.article
-
-    def extract(articles: list[dict]) -> list[ArticleExtraction]:
-        return model_extractions(articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens,
-                                 chunk_overlap=settings.chunk_overlap)
-
     grammar = answer_grammar(task, config)
 
     def parse(records: list[dict]) -> list[tuple[str | None, Parsed]]:
         answers = generate([task.prompt(record) for record in records], grammar=grammar)
         return [(text, task.parse(text)) for text in answers]
 
-    return extract, parse
+    return articles.model_locator(config, generate, tokenizer), parse
 
 
 def _rows_already_written(output_path: Path, articles: list[dict]) -> list[dict]:
@@ -92,7 +78,7 @@ def predict_articles(task: Task, config: Config, variant: str, articles: list[di
     batch = config.evaluate.batch_size
     for start in range(0, len(todo), batch):
         articles_batch = todo[start:start + batch]
-        rows += article_rows(articles_batch, extract(articles_batch), parse)
+        rows += task.article_path().rows(articles_batch, extract(articles_batch), parse)
         write_jsonl(output_path, rows)
         bar.update(len(articles_batch))
     bar.close()
@@ -109,8 +95,9 @@ def evaluate_articles(task: Task, config: Config, variant: str, records: list[di
 
 def predict_article_file(task: Task, config: Config, variant: str, input_path: Path, output_path: Path) -> bool:
     """`sciextract predict` on whole articles (a folder of `.md`/`.txt` files, or a file of `id`/`text` rows):
-    the two-stage path into `output_path`; False, doing nothing, when the input holds funding statements."""
-    articles = article_inputs(input_path)
+    the two-stage path into `output_path`; False, doing nothing, when the input holds the task's own inputs (or the
+    task has no article path)."""
+    articles = task.articles.read_inputs(input_path) if task.articles is not None else None
     if articles is None:
         return False
     if not articles:

@@ -111,7 +111,7 @@ def cmd_predict(args):
 
     config = _config(args)
     task = get_task(config.task)
-    if task.name == "funding" and predict_article_file(task, config, args.model, args.input, args.output):
+    if predict_article_file(task, config, args.model, args.input, args.output):
         return
     predict_file(task, config, args.model, args.input, args.output)
 
@@ -179,13 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("leaderboard", help="rank every evaluation within its stamp -> reports/leaderboard.{md,csv,html,png,json}"
                    ).set_defaults(func=cmd_leaderboard)
 
-    # The article pipeline (pipelines/article/dvc.yaml, `make articles`): funding from whole articles.
+    # The article pipeline (pipelines/article/dvc.yaml, `make articles`): a task with an article path (funding) on whole articles.
     sub.add_parser("prepare_articles", help="synthetic gold articles split sft/rl/test and the article SFT mixture "
-                   "-> data/funding/articles/").set_defaults(func=cmd_prepare_articles)
+                   "-> data/<task>/articles/").set_defaults(func=cmd_prepare_articles)
     sub.add_parser("sft_articles", help="one LoRA adapter for both article stages, on the mixture "
-                   "-> models/funding/article_sft").set_defaults(func=cmd_sft_articles)
+                   "-> models/<task>/article_sft").set_defaults(func=cmd_sft_articles)
     p = sub.add_parser("evaluate_articles", help="both article stages of a variant on the article sets "
-                       "-> reports/articles/funding/<variant>")
+                       "-> reports/articles/<task>/<variant>")
     p.add_argument("--variant", required=True, help="rule | article_sft")
     p.set_defaults(func=cmd_evaluate_articles)
     sub.add_parser("leaderboard_articles", help="the leaderboard with the article rows added "

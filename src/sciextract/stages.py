@@ -89,19 +89,19 @@ def run_prepare(config: Config) -> None:
 
 
 def run_prepare_articles(config: Config) -> None:
-    """Gold articles split sft/rl/test and the article SFT mixture under `data/funding/articles/`, with their
+    """Gold articles split sft/rl/test and the article SFT mixture under `data/<task>/articles/`, with their
     report (`prepare_report.json`, a DVC metric)."""
     from sciextract.modeling import load_tokenizer, resolve_base
-    from sciextract.tasks.funding.article_data import prepare_articles
-    from sciextract.tasks.funding.task import FundingTask
+    from sciextract.tasks import get_task
 
-    task = FundingTask()
-    statement_dir, out_dir = paths.data_dir(task.name), article_data_dir(task.name)
+    task = get_task(config.task)
+    articles = task.article_path()
+    passage_dir, out_dir = paths.data_dir(task.name), article_data_dir(task.name)
     tokenizer = load_tokenizer(resolve_base(paths.BASE_DIR))  # chunks are counted in the base model's tokens
     with stage_run(config, stage="prepare_articles", task=task.name, params=stage_params(config, "prepare_articles"),
-                   inputs=[statement_dir / "sft.jsonl", statement_dir / "rl.jsonl"]):
+                   inputs=[passage_dir / "sft.jsonl", passage_dir / "rl.jsonl"]):
         with published_together() as files:  # the splits, the mixture and the report replace the old ones together
-            report = prepare_articles(task, config, statement_dir, out_dir, out_dir / ARTICLE_MIXTURE, tokenizer)
+            report = articles.prepare(config, passage_dir, out_dir, out_dir / ARTICLE_MIXTURE, tokenizer)
             files.write_json(out_dir / "prepare_report.json", report)
         mlflow.log_metrics({f"articles_{name}": n for name, n in report["splits"].items()})
         mlflow.log_metrics({f"mixture_{name}": n for name, n in report["mixture"].items()})
@@ -121,15 +121,15 @@ def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
 
 
 def run_sft_articles(config: Config) -> None:
-    """The one adapter of both article stages, trained on the article SFT mixture for
-    `data.funding.article.sft_max_steps` steps (every other setting is `sft`'s) into `models/funding/article_sft`."""
-    from sciextract.tasks.funding.task import FundingTask
+    """The one adapter of both article stages, trained on the article SFT mixture for the article path's own step
+    count (`data.funding.article.sft_max_steps`; every other setting is `sft`'s) into `models/<task>/article_sft`."""
+    from sciextract.tasks import get_task
     from sciextract.train.common import log_extractor_model
     from sciextract.train.sft import run_sft
 
-    task = FundingTask()
-    config = with_overrides(config, {"sft.max_steps": config.data.funding.article.sft_max_steps},
-                            source="data.funding.article.sft_max_steps")
+    task = get_task(config.task)
+    steps_param = task.article_path().sft_steps_param
+    config = with_overrides(config, {"sft.max_steps": dotted_get(to_dict(config), steps_param)}, source=steps_param)
     _train_sft(config, task, "sft_articles", paths.adapter_dir(task.name, "article_sft"),
                article_data_dir(task.name) / ARTICLE_MIXTURE, run_sft, log_extractor_model)
 
@@ -222,21 +222,20 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
 
 
 def run_evaluate_articles(config: Config, variant: str) -> None:
-    """Score `variant` (`rule`, or `article_sft`: the adapter of `sft_articles`) through both article stages on
-    every article set (`article_data.article_eval_sets`) into `reports/articles/funding/<variant>/`, replaced whole
-    at the end as `run_evaluate` does; stamped with the statement match rule, the funding modes and thresholds, the
-    chunking (null for the rule locator) and the code hash."""
+    """Score `variant` (a baseline such as `rule`, or `article_sft`: the adapter of `sft_articles`) through both
+    article stages on every article set of the task's article path into `reports/articles/<task>/<variant>/`,
+    replaced whole at the end as `run_evaluate` does; stamped by the task's article scorer (funding: the statement
+    match rule, the modes and thresholds, the chunking) and with the code hash."""
     from sciextract.article_predict import evaluate_articles
     from sciextract.decoding import answer_grammar
     from sciextract.provenance import stage_code_hash
-    from sciextract.tasks.funding.article_data import article_eval_sets
-    from sciextract.tasks.funding.task import FundingTask
+    from sciextract.tasks import get_task
 
-    task = FundingTask()
+    task = get_task(config.task)
     data_dir = article_data_dir(task.name)
     out_dir = ARTICLE_EVAL_ROOT / task.name / variant
     adapter = None if variant in task.baselines(config) else paths.adapter_dir(task.name, variant)
-    sets = article_eval_sets(config, data_dir)
+    sets = task.article_path().eval_sets(config, data_dir)
     code_hash = stage_code_hash("evaluate_articles", task.name)
     with stage_run(config, stage=f"evaluate_articles@{variant}", task=task.name, run_name=f"evaluate-articles-{variant}",
                    params=stage_params(config, "evaluate_articles"),
@@ -311,7 +310,7 @@ def run_leaderboard_articles(config: Config) -> None:
     statements.groups += articles.groups
     with stage_run(config, stage="leaderboard_articles", task="leaderboard",
                    params=stage_params(config, "leaderboard_articles"),
-                   inputs=[paths.EVAL_ROOT, ARTICLE_EVAL_ROOT / "funding", paths.REFERENCES_PATH]):
+                   inputs=[paths.EVAL_ROOT, ARTICLE_EVAL_ROOT / config.task, paths.REFERENCES_PATH]):
         for path in write_leaderboard(statements, ARTICLE_EVAL_ROOT):
             mlflow.log_artifact(str(path), "leaderboard_articles")
 

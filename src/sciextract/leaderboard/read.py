@@ -70,8 +70,10 @@ def read_evaluation(path: Path, eval_root: Path, settings: LeaderboardSettings) 
             try:
                 value = dotted_get(report, column)
             except KeyError:
-                raise InputError(path, "missing", field=f"{where}.{column}") from None
-            if value is None and column in board.nullable:
+                if column not in board.optional:
+                    raise InputError(path, "missing", field=f"{where}.{column}") from None
+                value = None
+            if value is None and (column in board.nullable or column in board.optional):
                 values[column] = None
                 continue
             if not _number(value):

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 Messages = list[dict[str, str]]
 RewardFunction = Callable[..., list[float]]
 """TRL reward signature: `f(prompts, completions, **dataset_columns) -> list[float]`."""
+ChatGenerator = Callable[[list[Messages]], list[str]]
+"""Raw model answers to ready chat conversations, in order (see `predict.make_chat_generator`)."""
 
 
 @dataclass
@@ -75,12 +77,56 @@ class TaskBoard:
     intervals: dict[str, CountedMetric]
     nullable: frozenset[str] = frozenset()
     """Columns a task reports as null when a variant does not measure them (shown as —, never gated as passing)."""
+    optional: frozenset[str] = frozenset()
+    """Columns only one kind of evaluation of the task reports (funding: stage 1 of the article path); a report of
+    another kind leaves them out, and they read as null there. Any other missing column is an error."""
 
 
 def prf_columns(level: str, label: str, stats: tuple[str, ...] = ("precision", "recall", "f1", "f0_5")) -> dict[str, str]:
     """Board columns `metrics.<level>.<stat>` headed `<label> P`, `<label> R`, ..."""
     short = {"precision": "P", "recall": "R", "f1": "F1", "f0_5": "F0.5", "f1_5": "F1.5"}
     return {f"metrics.{level}.{stat}": f"{label} {short[stat]}" for stat in stats}
+
+
+# -- the article path -----------------------------------------------------------------------------
+
+
+class ArticlePath(ABC):
+    """A task's path from whole articles, for a task whose input is a passage users would first have to cut out of a
+    paper (a funding statement): stage 1 copies the passages out of the article chunk by chunk, stage 2 is the task's
+    own prompt on the passages kept, both stages on one adapter. The article stages (pipelines/article/dvc.yaml),
+    `sciextract predict` on articles and the article evaluation call only these methods."""
+
+    sft_steps_param: str
+    """The dotted params key of the article SFT's step count (every other SFT setting is `sft`'s)."""
+
+    @abstractmethod
+    def prepare(self, config: Config, passage_dir: Path, out_dir: Path, mixture_file: Path, tokenizer) -> dict:
+        """Gold articles split sft/rl/test under `out_dir`, and the SFT mixture of both stages' examples in
+        `mixture_file` (the task's own examples from `passage_dir`, the prepared passage splits); returns a report
+        with `splits` and `mixture` counts. Chunks are counted in `tokenizer`'s tokens."""
+
+    @abstractmethod
+    def eval_sets(self, config: Config, data_dir: Path) -> dict[str, list[dict]]:
+        """The article gold sets an article evaluation scores, by set name (the prepared test split first)."""
+
+    @abstractmethod
+    def read_inputs(self, path: str | Path) -> list[dict] | None:
+        """Articles (`id`, `text`) from a file or a folder of papers; None when `path` holds the task's own inputs."""
+
+    @abstractmethod
+    def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> Callable[[list[dict]], list]:
+        """Stage 1 of a model on a batch of articles: every chunk's answer from `generate`, the passages kept."""
+
+    @abstractmethod
+    def baseline_locator(self, variant: str) -> Callable[[list[dict]], list]:
+        """Stage 1 of a model-free baseline variant (one of `Task.baselines`)."""
+
+    @abstractmethod
+    def rows(self, articles: list[dict], extractions: list,
+             parse: Callable[[list[dict]], list[tuple[str | None, Parsed]]]) -> list[dict]:
+        """Prediction rows of a batch: the kept passages of each article joined and answered by stage 2 (`parse`:
+        (raw answer, parsed) per record of the task's own input)."""
 
 
 # -- the task -------------------------------------------------------------------------------------
@@ -96,6 +142,16 @@ class Task(ABC):
     """A second join key for prediction rows without `id`: the input text field (`funding_statement`)."""
     default_reward_weights: dict[str, float]
     """Reward components of the task and their default weights."""
+    articles: ArticlePath | None = None
+    """The task's path from whole articles, if it has one (see `ArticlePath`)."""
+
+    def article_path(self) -> ArticlePath:
+        """`articles`, or an error saying this task reads no whole articles."""
+        if self.articles is None:
+            raise InputError(None, f"task '{self.name}' has no path from whole articles (only funding has one): set "
+                                   "`task` in params.yaml to a task that does, or give the task's own inputs",
+                             field="task")
+        return self.articles
 
     # -- data -----------------------------------------------------------------------------------
     @abstractmethod
@@ -182,10 +238,11 @@ class Task(ABC):
     def join_rows(self, records: list[dict], rows: list[tuple[int | None, dict]], *,
                   path: str | Path | None = None) -> list[tuple[int | None, dict] | None]:
         """Prediction rows `(line, row)` joined to `records` on `id` (or, in a row without one, on the task's
-        `text_key`): one row per record, None where no row names it. A row naming no record, or a second row for
-        a record, is an error naming the file and line."""
+        `text_key`, among the records that hold it): one row per record, None where no row names it. A row naming no
+        record, or a second row for a record, is an error naming the file and line."""
         by_id = {str(record["id"]): index for index, record in enumerate(records)}
-        by_text = {record[self.text_key]: index for index, record in enumerate(records)} if self.text_key else {}
+        by_text = {record[self.text_key]: index for index, record in enumerate(records)
+                   if self.text_key and self.text_key in record}
         joined: list[tuple[int | None, dict] | None] = [None] * len(records)
         for line, row in rows:
             row_id = row.get("id")

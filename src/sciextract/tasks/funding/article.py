@@ -23,7 +23,7 @@ from typing import Any
 
 from sciextract.errors import InputError
 from sciextract.io import EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items, read_records
-from sciextract.tasks.base import Messages, Parsed
+from sciextract.tasks.base import ChatGenerator, Messages, Parsed
 from sciextract.tasks.funding.data import canonical_funders
 from sciextract.tasks.funding.noise import ZERO_WIDTH_CHARS
 
@@ -310,8 +310,6 @@ def article_inputs(path: str | Path) -> list[dict] | None:
 
 # -- the two stages -------------------------------------------------------------------------------
 
-ChatGenerator = Callable[[list[Messages]], list[str]]
-"""Raw model answers to ready chat conversations, in order (see `predict.make_chat_generator`)."""
 StatementParser = Callable[[list[dict]], list[tuple[str | None, Parsed]]]
 """Stage 2: (raw answer, funders) for records `{"id", "funding_statement"}`, as a funding predictor returns them."""
 

@@ -39,8 +39,7 @@ def _unseen(articles: list[dict], trained: set[str]) -> tuple[list[dict], int]:
 def prepare_articles(task: Task, config: Config, statement_dir: Path, out_dir: Path, mixture_file: Path,
                      tokenizer) -> dict:
     """Write `{sft,rl,test}.jsonl` of gold articles under `out_dir` and the SFT mixture to `mixture_file`, all
-    together, and
-    return the report (counts only: it is a DVC metric, so nothing in it changes between identical runs).
+    together, and return the report (counts only: it is a DVC metric, so nothing in it changes between identical runs).
 
     The mixture is every statement SFT example of `statement_dir/sft.jsonl` plus extract examples of the sft
     articles at `data.funding.article.extract_fraction` (`article_sft.sft_mixture`); extract examples longer than

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import Counter
 
 from sciextract.tasks.funding.article import Extraction, clean_article
-from sciextract.tasks.funding.rules import _FUNDING_CUE, _award_ids, _funder_mentions, _is_funding_sentence, _sentences
+from sciextract.tasks.funding.rules import (FUNDING_CUE, award_id_spans, funder_mentions, is_funding_sentence,
+                                            sentence_spans)
 
 
 def _names_funding(sentence: str) -> bool:
-    return (_is_funding_sentence(sentence) and _FUNDING_CUE.search(sentence) is not None
-            and bool(_award_ids(sentence) or _funder_mentions(sentence)))
+    return (is_funding_sentence(sentence) and FUNDING_CUE.search(sentence) is not None
+            and bool(award_id_spans(sentence) or funder_mentions(sentence)))
 
 
 def locate_statements_by_rules(article: str) -> Extraction:
@@ -25,7 +26,7 @@ def locate_statements_by_rules(article: str) -> Extraction:
     text = clean_article(article)
     runs: list[tuple[int, int]] = []
     previous = None
-    for index, sentence in enumerate(_sentences(text)):
+    for index, sentence in enumerate(sentence_spans(text)):
         if not _names_funding(sentence.text):
             continue
         if previous is not None and previous == index - 1:

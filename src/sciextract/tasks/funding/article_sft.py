@@ -58,8 +58,9 @@ def sft_mixture(parse_examples: list[dict], extract: list[dict], extract_fractio
         raise ValueError(f"empty_chunk_share must lie in [0, 1], got {empty_chunk_share}")
     rng = random.Random(f"sciextract-funding-sft-mixture:{seed}")
     wanted = round(len(parse_examples) * extract_fraction / (1.0 - extract_fraction))
-    empty = [example for example in extract if example["completion"][0]["content"] == render_statements([])]
-    found = [example for example in extract if example["completion"][0]["content"] != render_statements([])]
+    nothing_found = render_statements([])
+    empty = [example for example in extract if example["completion"][0]["content"] == nothing_found]
+    found = [example for example in extract if example["completion"][0]["content"] != nothing_found]
     found = rng.sample(found, min(wanted, len(found)))
     room = wanted - len(found)
     if empty_chunk_share < 1.0:

@@ -5,7 +5,7 @@ F1.5 for funders and award ids as the published tables give it, the funder and a
 similarity modes (`metrics.by_mode.<mode>`; every evaluation reports all three), and parse failures.
 
 Article evaluations (the two-stage path on whole articles, reports/articles/) show the same columns for the funders
-end to end; their stamp (`input: article`, the statement match rule, chunking, the article data hash) differs from
+end to end, and stage 1's statement precision, recall and F1 (blank on statement rows); their stamp (`input: article`, the statement match rule, chunking, the article data hash) differs from
 every statement stamp, so the two kinds are never ranked together.
 """
 
@@ -29,10 +29,14 @@ BOARD = TaskBoard(
                 for path, header in prf_columns(level, level, _STATS + _EXTRA_STATS.get(level, ())).items()},
              **{f"metrics.by_mode.{mode}.{level}.f1": f"{mode} {level} F1" for mode in OTHER_MODES
                 for level in HEADLINE_LEVELS},
+             **prf_columns("statement", "stage-1 statement", ("precision", "recall", "f1")),
              "parse_failure_rate": "parse failures"},
     headline="metrics.funder.f1",
     intervals={**{f"metrics.{level}.f1": CountedMetric(level, "f1", empty=0.0) for level in LEVELS},
                **{f"metrics.{level}.f1_5": CountedMetric(level, "f1_5", empty=0.0) for level in HEADLINE_LEVELS},
                **{f"metrics.by_mode.{mode}.{level}.f1": CountedMetric(f"by_mode.{mode}.{level}", "f1", empty=0.0)
-                  for mode in OTHER_MODES for level in HEADLINE_LEVELS}},
+                  for mode in OTHER_MODES for level in HEADLINE_LEVELS},
+               # an article set of correct negatives only has no statement to find or keep: F1 1.0, as it reports
+               "metrics.statement.f1": CountedMetric("statement", "f1")},
+    optional=frozenset(f"metrics.statement.{stat}" for stat in ("precision", "recall", "f1")),
 )

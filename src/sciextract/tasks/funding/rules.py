@@ -48,7 +48,7 @@ _FACILITY = re.compile(
     r"(?i)\b(?:comput(?:ing|ations?|er time|ational resources)|supercomput\w*|HPC|high[- ]performance computing"
     r"|beam ?time|beamlines?|allocations?|user facility|core facility|resources? (?:of|provided by)|biobank"
     r"|(?:data|samples?) (?:used|were|was) (?:obtained|provided)|database)\b")
-_FUNDING_CUE = re.compile(r"(?i)\b(?:support\w*|fund\w*|financ\w*|grants?|awards?|sponsor\w*|fellowships?)\b")
+FUNDING_CUE = re.compile(r"(?i)\b(?:support\w*|fund\w*|financ\w*|grants?|awards?|sponsor\w*|fellowships?)\b")
 
 _ORG_KEYWORD = (r"(?:Foundations?|Fund|Fonds|Council|Agency|Ministry|Trust|Commission|Association|Society|Academy"
                 r"|Endowment|Charity|Stiftung|Fundação|Fundación|Fondation|Fondazione)")
@@ -119,7 +119,7 @@ def _clean(statement: str) -> str:
     return "\n".join(_RUNS_OF_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 
 
-def _sentences(text: str) -> list[_Span]:
+def sentence_spans(text: str) -> list[_Span]:
     """Sentence spans, not breaking after abbreviations ('No.', 'U.S.') or initials ('J.')."""
     spans, start = [], 0
     for match in _SENTENCE_END.finditer(text):
@@ -168,7 +168,7 @@ def _closing_bracket(text: str, position: int) -> int:
     return len(text)
 
 
-def _funder_mentions(sentence: str) -> list[_Span]:
+def funder_mentions(sentence: str) -> list[_Span]:
     regex, owners = _gazetteer()
     found = [_Span(match.start(), match.end(), match.group()) for match in regex.finditer(sentence)]
     mentions: list[_Span] = []
@@ -208,7 +208,7 @@ def _id_tokens(sentence: str, start: int, chunk: str) -> list[_Span]:
     return spans
 
 
-def _award_ids(sentence: str) -> list[_Span]:
+def award_id_spans(sentence: str) -> list[_Span]:
     candidates = [_Span(match.start(), match.end(), match.group()) for match in _KNOWN_ID_FORMATS.finditer(sentence)]
     for cue in _CUE.finditer(sentence):
         listed = _ID_LIST.match(sentence, cue.end())
@@ -236,24 +236,24 @@ def _owner(award: _Span, mentions: list[_Span], sentence: str) -> _Span | None:
     return None
 
 
-def _is_funding_sentence(sentence: str) -> bool:
+def is_funding_sentence(sentence: str) -> bool:
     if _ALWAYS_SKIP.search(sentence):
         return False
-    return not _FACILITY.search(sentence) or bool(_FUNDING_CUE.search(sentence))
+    return not _FACILITY.search(sentence) or bool(FUNDING_CUE.search(sentence))
 
 
 def extract_funders_by_rules(statement: str) -> list[dict]:
     """Canonical funders found by gazetteer and regex rules; `[]` when the statement names no funding."""
     funders: dict[str | None, list[str]] = {}
     seen_ids: set[str] = set()
-    for span in _sentences(_clean(statement)):
+    for span in sentence_spans(_clean(statement)):
         sentence = span.text
-        if not _is_funding_sentence(sentence):
+        if not is_funding_sentence(sentence):
             continue
-        mentions = _funder_mentions(sentence)
+        mentions = funder_mentions(sentence)
         events: list[tuple[int, str | None, str | None]] = [(mention.start, mention.text, None)
                                                             for mention in mentions]
-        for award in _award_ids(sentence):
+        for award in award_id_spans(sentence):
             owner = _owner(award, mentions, sentence)
             events.append((award.start, owner.text if owner else None, award.text))
         for _, name, award_id in sorted(events, key=lambda event: event[0]):

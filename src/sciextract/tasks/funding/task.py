@@ -6,7 +6,6 @@ funders end to end (article_score.py), under an article stamp that never ranks a
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from sciextract.splits import assign_splits, cross_split_overlap
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
 from sciextract.tasks.funding.article import article_prediction, is_article_file, load_article_records
 from sciextract.tasks.funding.article_score import article_stamp, score_articles
+from sciextract.tasks.funding.articles import FundingArticles
 from sciextract.tasks.funding.board import BOARD, LEVELS
 from sciextract.tasks.funding.data import canonical_funders, load_funding_records
 from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
@@ -45,6 +45,9 @@ class FundingTask(Task):
     answer_fields = ("predicted_funders",)
     text_key = "funding_statement"
     default_reward_weights = DEFAULT_REWARD_WEIGHTS
+
+    def __init__(self):
+        self.articles = FundingArticles(self)
 
     # -- data -----------------------------------------------------------------------------------
     def prepare(self, config: Config, out_dir: Path) -> dict:
@@ -124,15 +127,6 @@ class FundingTask(Task):
     def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         return Parsed(canonical_funders(row["predicted_funders"], path=path, line=line, field="predicted_funders"),
                       failed=False)
-
-    def join_rows(self, records: list[dict], rows: list[tuple[int | None, dict]], *,
-                  path: str | Path | None = None) -> list[tuple[int | None, dict] | None]:
-        """Article records have no statement text to join on: their rows join on `id` alone."""
-        if records and "funding_statements" in records[0]:
-            by_id_only = copy.copy(self)
-            by_id_only.text_key = None
-            return Task.join_rows(by_id_only, records, rows, path=path)
-        return super().join_rows(records, rows, path=path)
 
     def prediction_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         """An article prediction row (one with `statements`) also brings stage 1's statements and counts."""

@@ -1,0 +1,45 @@
+"""The funding task's article path (`Task.articles`): what the two-stage extract-then-parse pipeline needs of the
+task. Stage 1 copies funding statements out of article chunks (article.py), stage 2 is the statement parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sciextract.config import Config
+from sciextract.tasks.base import ArticlePath, ChatGenerator, Parsed, Task
+from sciextract.tasks.funding.article import ArticleExtraction, article_inputs, article_rows, model_extractions
+from sciextract.tasks.funding.article_data import article_eval_sets, prepare_articles
+from sciextract.tasks.funding.article_rules import locate_statements_by_rules
+
+
+class FundingArticles(ArticlePath):
+    sft_steps_param = "data.funding.article.sft_max_steps"
+
+    def __init__(self, task: Task):
+        self.task = task
+
+    def prepare(self, config: Config, passage_dir: Path, out_dir: Path, mixture_file: Path, tokenizer) -> dict:
+        return prepare_articles(self.task, config, passage_dir, out_dir, mixture_file, tokenizer)
+
+    def eval_sets(self, config: Config, data_dir: Path) -> dict[str, list[dict]]:
+        return article_eval_sets(config, data_dir)
+
+    def read_inputs(self, path: str | Path) -> list[dict] | None:
+        return article_inputs(path)
+
+    def model_locator(self, config: Config, generate: ChatGenerator, tokenizer
+                      ) -> Callable[[list[dict]], list[ArticleExtraction]]:
+        settings = config.data.funding.article
+        return lambda articles: model_extractions(articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens,
+                                                  chunk_overlap=settings.chunk_overlap)
+
+    def baseline_locator(self, variant: str) -> Callable[[list[dict]], list[ArticleExtraction]]:
+        if variant != "rule":
+            raise ValueError(f"the funding article path has a stage-1 baseline for 'rule' only, not '{variant}'")
+        return lambda articles: [ArticleExtraction(None, None, locate_statements_by_rules(article["text"]))
+                                 for article in articles]
+
+    def rows(self, articles: list[dict], extractions: list[ArticleExtraction],
+             parse: Callable[[list[dict]], list[tuple[str | None, Parsed]]]) -> list[dict]:
+        return article_rows(articles, extractions, parse)
