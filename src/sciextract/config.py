@@ -181,14 +181,14 @@ class FundingArticleConfig:
     parse task keeps most of the steps it had alone, and every extract example of 250 sft articles fits; not yet
     tuned by a measurement. The default pipeline's SFT does not read it."""
     empty_chunk_share: float = 0.25
-    """Largest share of extract examples whose answer is `{"statements": []}`. Three in four chunks hold no statement,
-    and an adapter trained on the chunks as they come (75% empty, 100 steps) answered every test chunk with
-    `{"statements": []}` (README, "Funding from whole articles"); chunks without a statement are sampled down to
-    this share, those with one are all kept."""
+    """Largest share of extract examples whose answer is `{"statements": []}`; chunks without a statement are sampled
+    down to this share, those with one are all kept. Three in four chunks hold no statement: an adapter trained on
+    the chunks as they come (75% empty, 100 steps) answered every test chunk with `{"statements": []}`, one trained
+    at 0.25 copied a sentence out of most chunks (stage-1 precision 0.39, recall 0.54; README, "Funding from whole
+    articles"). The right share lies between; not yet measured."""
     sft_max_steps: int = 160
-    """Optimizer steps of the article SFT (`sft_articles`; the other SFT settings are `sft`'s): the statement SFT's
-    160 steps of 8 examples, ~355 tokens an example at extract_fraction 0.3, ~450k tokens: ~17 minutes at SFT's
-    ~450 tokens/s on 2 cores (estimated, not yet measured)."""
+    """Optimizer steps of the article SFT (`sft_articles`; the other SFT settings are `sft`'s). params.yaml sets 100:
+    970 s on 2 cores with 500 articles (9.7 s a step: the extract examples are longer than the statement ones)."""
     eval_sets: dict[str, str] = field(default_factory=dict)
     """Extra article evaluation sets, name -> article gold file (`id`, `text`, `funding_statements`, `funders`)."""
     optional_eval_sets: dict[str, str] = field(default_factory=dict)
