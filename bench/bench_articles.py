@@ -20,7 +20,7 @@ from sciextract.config import load_config
 from sciextract.modeling import load_tokenizer
 from sciextract.article_predict import article_stages
 from sciextract.tasks import get_task
-from sciextract.tasks.funding.article import article_rows, chunk_article, clean_article
+from sciextract.tasks.funding.article import chunk_article, clean_article
 from sciextract.tasks.funding.article_score import statement_counts
 from sciextract.tasks.funding.article_synthetic import generate_articles
 
@@ -70,7 +70,7 @@ def main() -> None:
         start = time.perf_counter()
         extractions = extract(articles)
         middle = time.perf_counter()
-        rows = article_rows(articles, extractions, parse)
+        rows = task.article_path().rows(articles, extractions, parse)
         end = time.perf_counter()
         found = [statement_counts(a["funding_statements"], row["statements"]) for a, row in zip(articles, rows)]
         gold = sum(c.gold for c in found)
