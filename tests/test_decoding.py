@@ -15,7 +15,7 @@ from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.tasks.review.grammar import REVIEW_GRAMMAR
 from sciextract.tasks.review.task import ReviewTask
-from sciextract.tasks.sciie.grammar import sciie_grammar
+from sciextract.tasks.sciie.grammar import PLAN_STEP_MAX_TOKENS, sciie_grammar
 from sciextract.tasks.sciie.task import SciIETask
 
 FUNDERS = [
@@ -78,8 +78,30 @@ def test_grammars_refuse_what_training_never_teaches(tokenizer):
                                                                   '"severity": "major"}]'))
     assert not accepts(sciie_grammar("end2end", "plain"), tokenizer, _ids(tokenizer, '{"ner":[["x","Model"]],"rel":[]}'))
     assert not accepts(sciie_grammar("ner", "plain"), tokenizer, _ids(tokenizer, '{"ner":[],"rel":[]}'))
-    framed = '<think>a</think>b</think>\n<answer>{"ner":[],"rel":[]}</answer>'  # the think block ends at its first close
+    framed = '<think>a</think>\n<answer>{"ner":[],"rel":[]}</answer>'  # a free-text think block: no plan steps
     assert not accepts(sciie_grammar("end2end", "mimic"), tokenizer, _ids(tokenizer, framed))
+
+
+def test_mimic_plan_steps_come_in_order_and_each_ends_at_its_cap(tokenizer):
+    grammar = sciie_grammar("end2end", "mimic")
+    target = SciIETask().target({**SENTENCE, "task_variant": "end2end", "sft_format": "mimic"})
+    assert accepts(grammar, tokenizer, _ids(tokenizer, target))
+    for step in ("Step 2 pairs: ", "Step 5 conclusion: "):
+        assert step in target
+        assert not accepts(grammar, tokenizer, _ids(tokenizer, target.replace(step, "")))  # a step left out
+    entities_line = target.split("\n")[1]
+    assert entities_line.startswith("Step 1 entities: ")
+
+    def with_entities(words: int) -> list[int]:  # the line repeating one word, as a looping model writes it
+        return _ids(tokenizer, target.replace(entities_line, "Step 1 entities:" + " alpha" * words))
+
+    def line_tokens(words: int) -> int:
+        return len(with_entities(words)) - len(_ids(tokenizer, target.replace(entities_line, "Step 1 entities:")))
+
+    cap = PLAN_STEP_MAX_TOKENS["entities"]
+    longest = max(words for words in range(1, cap + 1) if line_tokens(words) <= cap)
+    assert accepts(grammar, tokenizer, with_entities(longest))
+    assert line_tokens(longest + 1) > cap and not accepts(grammar, tokenizer, with_entities(longest + 1))
 
 
 def test_mask_forbids_schema_violations_and_leaves_only_eos_after_a_complete_answer(tokenizer):

@@ -167,10 +167,13 @@ def test_sweep_writes_reports_nests_mlflow_runs_and_continues_a_stopped_study(in
     best = json.loads((out / "best_params.json").read_text())
     assert (best["study_name"], best["best_trial"], best["value"]) == (study.study_name, study.best_trial.number,
                                                                          study.best_value)
-    rank, beta, lr = (best["params"][key] for key in ("lora_rank", "beta", "learning_rate"))
+    rank, beta, lr, entropy, min_std = (best["params"][key] for key in ("lora_rank", "beta", "learning_rate",
+                                                                          "entropy_coef", "dynamic_sampling_min_std"))
     assert best["overrides"] == {"sft.lora.r": rank, "sft.lora.alpha": 2 * rank, "grpo.lora.r": rank,
-                                 "grpo.lora.alpha": 2 * rank, "grpo.beta": beta, "grpo.learning_rate": lr}
+                                 "grpo.lora.alpha": 2 * rank, "grpo.beta": beta, "grpo.learning_rate": lr,
+                                 "grpo.entropy_coef": entropy, "grpo.dynamic_sampling_min_std": min_std}
     assert 0.001 <= beta <= 0.1 and 1e-5 <= lr <= 1e-3 and rank in (8, 16, 32, 64, 128)
+    assert 0.0 <= entropy <= 0.02 and 0.0 <= min_std <= 0.1  # the ranges of params.yaml
     rows = list(csv.DictReader((out / "trials.csv").open()))
     assert [(row["number"], row["state"]) for row in rows] == [("0", "COMPLETE"), ("1", "COMPLETE")]
     assert {"params_lora_rank", "intermediate_values_1", "user_attrs_mlflow_run_id", "duration_seconds"} <= set(rows[0])
@@ -195,7 +198,8 @@ def test_sweep_writes_reports_nests_mlflow_runs_and_continues_a_stopped_study(in
     # sweep.apply_best: sft and grpo train with the best trial's values
     applied = load_config(params_file(in_project, tmp_path, apply_best=True))
     assert (applied.sft.lora.r, applied.sft.lora.alpha, applied.grpo.lora.r, applied.grpo.beta,
-            applied.grpo.learning_rate) == (rank, 2 * rank, rank, beta, lr)
+            applied.grpo.learning_rate, applied.grpo.entropy_coef,
+            applied.grpo.dynamic_sampling_min_std) == (rank, 2 * rank, rank, beta, lr, entropy, min_std)
     assert applied.sft.learning_rate == load_config(in_project / "params.yaml").sft.learning_rate
 
 
@@ -204,6 +208,22 @@ def test_thread_count_does_not_split_a_study_but_a_trained_field_does(in_project
     name = sweep_module.study_name(FundingTask(), config)
     assert sweep_module.study_name(FundingTask(), with_overrides(config, {"model.cpu_threads": 2}, source="test")) == name
     assert sweep_module.study_name(FundingTask(), with_overrides(config, {"sft.learning_rate": 1e-4}, source="test")) != name
+    # a searched knob's params value is replaced in every trial, so it does not name the study; unsearched, it does
+    assert sweep_module.study_name(FundingTask(), with_overrides(config, {"grpo.entropy_coef": 0.5}, source="test")) == name
+    unsearched = with_overrides(config, {"sweep.entropy_coef_range": None}, source="test")
+    assert sweep_module.study_name(FundingTask(), with_overrides(unsearched, {"grpo.entropy_coef": 0.5}, source="test")) \
+        != sweep_module.study_name(FundingTask(), unsearched)
+
+
+def test_optional_knobs_are_searched_only_with_a_valid_range(in_project: Path, tmp_path: Path):
+    config = sweep_config(in_project, tmp_path / "journal.log", entropy_coef_range=None)
+    values = {"lora_rank": 8, "beta": 0.01, "learning_rate": 1e-4, "dynamic_sampling_min_std": 0.03}
+    assert sweep_module.searched_overrides(values, config.sweep) == {
+        "sft.lora.r": 8, "sft.lora.alpha": 16, "grpo.lora.r": 8, "grpo.lora.alpha": 16, "grpo.beta": 0.01,
+        "grpo.learning_rate": 1e-4, "grpo.dynamic_sampling_min_std": 0.03}
+    for bad in ([0.02, 0.0], [-0.1, 0.1], [0.1]):
+        with pytest.raises(InputError, match="dynamic_sampling_min_std_range"):
+            sweep_config(in_project, tmp_path / "journal.log", dynamic_sampling_min_std_range=bad)
 
 
 def test_apply_best_needs_a_readable_best_trial_of_the_same_task(project: Path, tmp_path: Path, monkeypatch):

@@ -8,7 +8,6 @@ packages, so that a task's stages that load no model (prepare, sft, grpo) never 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from sciextract.config import Config
@@ -16,13 +15,13 @@ from sciextract.decoding import answer_grammar
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_jsonl
 from sciextract.predict import make_chat_generator, make_predictor, score_rows
-from sciextract.tasks.base import Parsed, Task
+from sciextract.tasks.base import Parsed, PassageLocator, PassageParser, Task
 
 log = logging.getLogger(__name__)
 
 
 def article_stages(task: Task, config: Config, variant: str, *, base_dir: Path | None = None
-                   ) -> tuple[Callable[[list[dict]], list], Callable[[list[dict]], list[tuple[str | None, Parsed]]]]:
+                   ) -> tuple[PassageLocator, PassageParser]:
     """Stage 1 and stage 2 of a variant on articles: a model's two prompts on the same weights, or for a baseline
     its model-free stage-1 locator and its own predictor."""
     articles = task.article_path()
@@ -73,12 +72,13 @@ def predict_articles(task: Task, config: Config, variant: str, articles: list[di
                  output_path, len(todo))
     if not todo:
         return rows
+    path = task.article_path()
     extract, parse = article_stages(task, config, variant, base_dir=base_dir)
     bar = tqdm(total=len(articles), initial=len(done), desc=f"{variant} articles", unit="article")
     batch = config.evaluate.batch_size
     for start in range(0, len(todo), batch):
         articles_batch = todo[start:start + batch]
-        rows += task.article_path().rows(articles_batch, extract(articles_batch), parse)
+        rows += path.rows(articles_batch, extract(articles_batch), parse)
         write_jsonl(output_path, rows)
         bar.update(len(articles_batch))
     bar.close()

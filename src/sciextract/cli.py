@@ -133,6 +133,14 @@ def cmd_reward(args):
 
 
 def cmd_ensemble(args):
+    if args.task == "funding":
+        from sciextract.tasks.funding.ensemble import ensemble_files as funding_ensemble
+
+        if args.cluster_threshold is not None or args.threshold is not None:
+            raise InputError("--threshold", "--cluster-threshold and --threshold are review options: a funding "
+                             "ensemble matches funder names as the evaluator does (`evaluate.funding` in params)")
+        funding_ensemble(_config(args), args.predictions, args.output, mode=args.mode)
+        return
     from sciextract.tasks.review.ensemble import ensemble_files
 
     ensemble_files(_config(args), args.predictions, args.output, mode=args.mode,
@@ -191,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("leaderboard_articles", help="the leaderboard with the article rows added "
                    "-> reports/articles/leaderboard.{md,csv,html,png,json}").set_defaults(func=cmd_leaderboard_articles)
 
-    p = sub.add_parser("sweep", help="Optuna sweep of LoRA rank, KL and GRPO lr -> reports/sweep/<task>/")
+    p = sub.add_parser("sweep", help="Optuna sweep of LoRA rank, KL, GRPO lr, entropy bonus and dynamic sampling -> "
+                       "reports/sweep/<task>/")
     p.add_argument("--worker", action="store_true",
                    help="only add trials to the shared study (until it holds n_trials finished ones); write no reports")
     p.add_argument("--n-trials", type=int, help="override sweep.n_trials: finished trials the study must hold")
@@ -232,13 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, type=Path, help="write the reward rows (JSONL) here")
     p.set_defaults(func=cmd_reward)
 
-    p = sub.add_parser("ensemble", help="combine two or more models' review prediction files into one")
-    p.add_argument("--task", choices=["review"], required=True)
+    p = sub.add_parser("ensemble", help="combine two or more systems' review or funding prediction files into one")
+    p.add_argument("--task", choices=["review", "funding"], required=True)
     p.add_argument("--predictions", required=True, type=Path, nargs="+",
-                   help="prediction JSONL files on the same articles; the first is the preferred model")
-    p.add_argument("--mode", choices=["union", "intersection"], default="union")
-    p.add_argument("--cluster-threshold", type=float, help="union: cosine linking two concerns (default: params)")
-    p.add_argument("--threshold", type=float, help="intersection: cosine of a match (default: params)")
+                   help="prediction JSONL files on the same articles or statements; the first is the preferred system")
+    p.add_argument("--mode", choices=["union", "intersection"], default="union", help="funding: union only")
+    p.add_argument("--cluster-threshold", type=float, help="review union: cosine linking two concerns (default: params)")
+    p.add_argument("--threshold", type=float, help="review intersection: cosine of a match (default: params)")
     p.add_argument("--output", required=True, type=Path)
     p.set_defaults(func=cmd_ensemble)
 

@@ -536,7 +536,8 @@ class DecodingSettings:
         tpe_startup_trials="[0, inf)", pruner_startup_trials="[0, inf)", max_retries="[0, inf)",
         max_failures="[0, inf)", lora_ranks="[1, inf)", lora_alpha="(0, inf)")
 class SweepSettings:
-    """Optuna sweep over LoRA rank, KL coefficient and learning rate.
+    """Optuna sweep over LoRA rank, KL coefficient and learning rate, and where their ranges are set, the entropy
+    bonus and the dynamic-sampling threshold.
 
     A trial trains SFT then GRPO on a small budget (the `*_max_*` fields below; every other training
     field comes from `sft` and `grpo`) and scores the greedy outputs of the trained policy on `rl`
@@ -585,6 +586,12 @@ class SweepSettings:
     learning_rate_range: list[float] = field(default_factory=lambda: [1.0e-5, 1.0e-3])
     """`grpo.learning_rate`, log-uniform in [low, high]. Only GRPO's: SFT and GRPO rates sit an order of
     magnitude apart, so one shared value would pin one stage far from its range; SFT keeps `sft.learning_rate`."""
+    entropy_coef_range: list[float] | None = None
+    """`grpo.entropy_coef`, uniform in [low, high] (low may be 0: no bonus); null: not searched, every trial keeps
+    `grpo.entropy_coef`."""
+    dynamic_sampling_min_std_range: list[float] | None = None
+    """`grpo.dynamic_sampling_min_std`, uniform in [low, high] (low may be 0: dynamic sampling off); null: not
+    searched, every trial keeps `grpo.dynamic_sampling_min_std`."""
     heartbeat_interval: int = 30
     """Seconds between a running trial's heartbeats."""
     grace_period: int = 120
@@ -596,7 +603,8 @@ class SweepSettings:
     """A process stops with an error after this many failed trials (a broken setup must not loop forever)."""
     apply_best: bool = False
     """Train `sft` and `grpo` with the best trial's values: `load_config` replaces `sft.lora.r/alpha`,
-    `grpo.lora.r/alpha`, `grpo.beta` and `grpo.learning_rate` with the `overrides` in
+    `grpo.lora.r/alpha`, `grpo.beta`, `grpo.learning_rate` and, where the sweep searched them, `grpo.entropy_coef`
+    and `grpo.dynamic_sampling_min_std` with the `overrides` in
     `reports/sweep/<task>/best_params.json` (an error if it is missing). DVC sees this flag change (the sft
     and grpo stages list it), but the sweep stage is deliberately not upstream of `sft` (a sweep is too
     expensive for every `dvc repro`), so DVC does not see a new best trial: after a new sweep, retrain
@@ -615,6 +623,10 @@ class SweepSettings:
             bounds = getattr(self, name)
             if len(bounds) != 2 or not 0 < bounds[0] < bounds[1]:
                 raise ValueError(f"{name}: expected [low, high] with 0 < low < high (log-uniform), got {bounds}")
+        for name in ("entropy_coef_range", "dynamic_sampling_min_std_range"):
+            bounds = getattr(self, name)
+            if bounds is not None and (len(bounds) != 2 or not 0 <= bounds[0] < bounds[1]):
+                raise ValueError(f"{name}: expected null or [low, high] with 0 <= low < high (uniform), got {bounds}")
         if not self.objective or not self.storage:
             raise ValueError(f"{'objective' if not self.objective else 'storage'}: must not be empty")
         _check_no_credentials("storage", self.storage, "let the driver read it (PostgreSQL: the PGPASSWORD "

@@ -48,7 +48,10 @@ from sciextract.train.sft import run_sft
 log = logging.getLogger(__name__)
 
 SEARCHED_FIELDS = ("sft.lora.r", "sft.lora.alpha", "grpo.lora.r", "grpo.lora.alpha", "grpo.beta", "grpo.learning_rate")
-"""Config fields a trial's values replace, and `sweep.apply_best` replaces with the best trial's."""
+"""Config fields every trial's values replace, and `sweep.apply_best` replaces with the best trial's."""
+OPTIONAL_SEARCHES = {"entropy_coef": ("entropy_coef_range", "grpo.entropy_coef"),
+                     "dynamic_sampling_min_std": ("dynamic_sampling_min_std_range", "grpo.dynamic_sampling_min_std")}
+"""Knobs searched only where their range is set in `sweep`: trial parameter -> (range field, config field)."""
 RUN_CONTROL_FIELDS = ("sweep.n_trials", "sweep.storage", "sweep.heartbeat_interval", "sweep.grace_period",
                       "sweep.max_retries", "sweep.max_failures", "sweep.apply_best", "model.cpu_threads")
 """Fields that say where, how long and on how many cores the study runs, not what a trial computes: not part
@@ -56,11 +59,24 @@ of the study name (workers with different thread counts join one study)."""
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
+def optional_searches(settings: SweepSettings) -> dict[str, tuple[list[float], str]]:
+    """The optional knobs this sweep searches: trial parameter -> ([low, high], config field)."""
+    return {name: (getattr(settings, range_field), config_field)
+            for name, (range_field, config_field) in OPTIONAL_SEARCHES.items() if getattr(settings, range_field) is not None}
+
+
+def searched_fields(settings: SweepSettings) -> tuple[str, ...]:
+    return SEARCHED_FIELDS + tuple(config_field for _, config_field in optional_searches(settings).values())
+
+
 def searched_overrides(values: dict[str, Any], settings: SweepSettings) -> dict[str, Any]:
-    """A trial's suggested values as config fields: one rank (and alpha) for both adapters, GRPO's beta and lr."""
+    """A trial's suggested values as config fields: one rank (and alpha) for both adapters, GRPO's beta and lr, and
+    the optional knobs the sweep searches."""
     rank = values["lora_rank"]
     alpha = settings.lora_alpha if settings.lora_alpha is not None else 2 * rank
-    return dict(zip(SEARCHED_FIELDS, (rank, alpha, rank, alpha, values["beta"], values["learning_rate"]), strict=True))
+    overrides = dict(zip(SEARCHED_FIELDS, (rank, alpha, rank, alpha, values["beta"], values["learning_rate"]),
+                         strict=True))
+    return {**overrides, **{config_field: values[name] for name, (_, config_field) in optional_searches(settings).items()}}
 
 
 def budget_overrides(settings: SweepSettings) -> dict[str, Any]:
@@ -83,7 +99,7 @@ def study_name(task: Task, config: Config) -> str:
     (`evaluate.<task>.*`, `grpo.rewards.<task>.*`), so tuning another task does not restart this sweep.
     """
     sections = {name: dataclasses.asdict(getattr(config, name)) for name in ("model", "sft", "grpo", "evaluate", "sweep")}
-    ignored = {*SEARCHED_FIELDS, *RUN_CONTROL_FIELDS, *budget_overrides(config.sweep)}
+    ignored = {*searched_fields(config.sweep), *RUN_CONTROL_FIELDS, *budget_overrides(config.sweep)}
     other_tasks = {name for name in task_names() if name != task.name}
     values = {key: value for key, value in flatten(sections).items()
               if key not in ignored and not other_tasks & set(key.split(".")[1:-1])}
@@ -177,6 +193,7 @@ class Sweep:
             "lora_rank": trial.suggest_categorical("lora_rank", self.settings.lora_ranks),
             "beta": trial.suggest_float("beta", *self.settings.beta_range, log=True),
             "learning_rate": trial.suggest_float("learning_rate", *self.settings.learning_rate_range, log=True),
+            **{name: trial.suggest_float(name, *bounds) for name, (bounds, _) in optional_searches(self.settings).items()},
         }
         overrides = {**searched_overrides(values, self.settings), **budget_overrides(self.settings)}
         retried = retried_from(self.study.get_trials(deepcopy=False)[trial.number])

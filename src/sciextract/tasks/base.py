@@ -90,6 +90,12 @@ def prf_columns(level: str, label: str, stats: tuple[str, ...] = ("precision", "
 
 # -- the article path -----------------------------------------------------------------------------
 
+PassageLocator = Callable[[list[dict]], list]
+"""Stage 1 on a batch of articles: one extraction (the passages kept, and how they were found) per article."""
+PassageParser = Callable[[list[dict]], list[tuple[str | None, Parsed]]]
+"""Stage 2 on a batch of the task's own input records: (raw answer, parsed answer) per record, as a predictor
+returns them."""
+
 
 class ArticlePath(ABC):
     """A task's path from whole articles, for a task whose input is a passage users would first have to cut out of a
@@ -115,16 +121,15 @@ class ArticlePath(ABC):
         """Articles (`id`, `text`) from a file or a folder of papers; None when `path` holds the task's own inputs."""
 
     @abstractmethod
-    def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> Callable[[list[dict]], list]:
+    def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> PassageLocator:
         """Stage 1 of a model on a batch of articles: every chunk's answer from `generate`, the passages kept."""
 
     @abstractmethod
-    def baseline_locator(self, variant: str) -> Callable[[list[dict]], list]:
+    def baseline_locator(self, variant: str) -> PassageLocator:
         """Stage 1 of a model-free baseline variant (one of `Task.baselines`)."""
 
     @abstractmethod
-    def rows(self, articles: list[dict], extractions: list,
-             parse: Callable[[list[dict]], list[tuple[str | None, Parsed]]]) -> list[dict]:
+    def rows(self, articles: list[dict], extractions: list, parse: PassageParser) -> list[dict]:
         """Prediction rows of a batch: the kept passages of each article joined and answered by stage 2 (`parse`:
         (raw answer, parsed) per record of the task's own input)."""
 

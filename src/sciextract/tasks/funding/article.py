@@ -16,14 +16,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sciextract.errors import InputError
 from sciextract.io import EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items, read_records
-from sciextract.tasks.base import ChatGenerator, Messages, Parsed
+from sciextract.tasks.base import ChatGenerator, Messages, Parsed, PassageParser
 from sciextract.tasks.funding.data import canonical_funders
 from sciextract.tasks.funding.noise import ZERO_WIDTH_CHARS
 
@@ -310,10 +309,6 @@ def article_inputs(path: str | Path) -> list[dict] | None:
 
 # -- the two stages -------------------------------------------------------------------------------
 
-StatementParser = Callable[[list[dict]], list[tuple[str | None, Parsed]]]
-"""Stage 2: (raw answer, funders) for records `{"id", "funding_statement"}`, as a funding predictor returns them."""
-
-
 @dataclass
 class ArticleExtraction:
     """Stage 1 of one article: its chunk count, the raw answers per chunk (None for a model-free locator) and
@@ -338,7 +333,7 @@ def model_extractions(articles: list[dict], generate: ChatGenerator, tokenizer, 
     return results
 
 
-def article_rows(articles: list[dict], extractions: list[ArticleExtraction], parse: StatementParser) -> list[dict]:
+def article_rows(articles: list[dict], extractions: list[ArticleExtraction], parse: PassageParser) -> list[dict]:
     """Prediction rows: the kept statements of every article that has any, joined, parsed in one stage-2 call;
     an article with no kept statement gets no funders and no stage-2 answer."""
     asked = [index for index, found in enumerate(extractions) if found.extraction.statements]

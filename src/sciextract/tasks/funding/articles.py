@@ -3,11 +3,10 @@ task. Stage 1 copies funding statements out of article chunks (article.py), stag
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from sciextract.config import Config
-from sciextract.tasks.base import ArticlePath, ChatGenerator, Parsed, Task
+from sciextract.tasks.base import ArticlePath, ChatGenerator, PassageLocator, PassageParser, Task
 from sciextract.tasks.funding.article import ArticleExtraction, article_inputs, article_rows, model_extractions
 from sciextract.tasks.funding.article_data import article_eval_sets, prepare_articles
 from sciextract.tasks.funding.article_rules import locate_statements_by_rules
@@ -28,18 +27,16 @@ class FundingArticles(ArticlePath):
     def read_inputs(self, path: str | Path) -> list[dict] | None:
         return article_inputs(path)
 
-    def model_locator(self, config: Config, generate: ChatGenerator, tokenizer
-                      ) -> Callable[[list[dict]], list[ArticleExtraction]]:
+    def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> PassageLocator:
         settings = config.data.funding.article
         return lambda articles: model_extractions(articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens,
                                                   chunk_overlap=settings.chunk_overlap)
 
-    def baseline_locator(self, variant: str) -> Callable[[list[dict]], list[ArticleExtraction]]:
+    def baseline_locator(self, variant: str) -> PassageLocator:
         if variant != "rule":
             raise ValueError(f"the funding article path has a stage-1 baseline for 'rule' only, not '{variant}'")
         return lambda articles: [ArticleExtraction(None, None, locate_statements_by_rules(article["text"]))
                                  for article in articles]
 
-    def rows(self, articles: list[dict], extractions: list[ArticleExtraction],
-             parse: Callable[[list[dict]], list[tuple[str | None, Parsed]]]) -> list[dict]:
+    def rows(self, articles: list[dict], extractions: list[ArticleExtraction], parse: PassageParser) -> list[dict]:
         return article_rows(articles, extractions, parse)

@@ -1,6 +1,7 @@
 """The SciIE answer grammar: the compact JSON `render_answer` teaches, with the keys of the task variant and the
-entity and relation labels of SciER; for MimicSFT (`data.sciie.sft_format: mimic`) inside the frame
-`<think>free text</think>\\n<answer>JSON</answer>` that `mimic_target` writes."""
+entity and relation labels of SciER; for MimicSFT (`data.sciie.sft_format: mimic`) inside the frame that
+`mimic_target` writes: `<think><plan>` with the variant's plan steps in order, one line each and each capped
+in tokens, then `</plan></think>\\n<answer>JSON</answer>`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from functools import lru_cache
 
 from sciextract.decoding import JSON_STRING, Grammar, lark_choice
 from sciextract.tasks.sciie.data import ENTITY_TYPES, RELATION_TYPES
+from sciextract.tasks.sciie.mimic import PLAN_STEPS
 from sciextract.tasks.sciie.parse import ANSWER_KEYS
+
+PLAN_STEP_MAX_TOKENS = {"entities": 160, "pairs": 24, "evidence": 96, "patterns": 96, "conclusion": 24}
+"""Tokens a plan step may take before the grammar ends its line. MimicSFT models on CPU looped inside a free-text
+plan until the token limit (69 of the 73 unreadable answers of a 60-step run, README): a capped step ends and the
+frame goes on to the answer. Step lines of the 5,575 SciER train targets (end2end, SmolLM2 tokens, p99 / max):
+entities 82 / 152, pairs 13 / 15, evidence 60 / 193, patterns 81 / 255, conclusion 13 / 14."""
 
 _LISTS = {"ner": '"\\"ner\\":[" (entity ("," entity)*)? "]"',
           "rel": '"\\"rel\\":[" (relation ("," relation)*)? "]"'}
@@ -19,9 +27,12 @@ def sciie_grammar(variant: str, sft_format: str) -> Grammar:
     """The answer of `variant` (`ner`, `re`, `re_plus`, `end2end`), bare (`plain`) or framed (`mimic`)."""
     answer = '"{" ' + ' "," '.join(_LISTS[key] for key in ANSWER_KEYS[variant]) + ' "}"'
     if sft_format == "mimic":
-        # One lexeme from `<think>` to the first `</think>`: any text in between, the closing tag only at its end.
-        start = 'THINK "\\n<answer>" answer "</answer>"'
-        think = r'THINK: /<think>(?s:.*)<\/think>/ & ~/<think>(?s:.*)<\/think>(?s:.+)/'
+        steps = PLAN_STEPS[variant]
+        start = '"<think><plan>\\n" plan "</plan></think>\\n<answer>" answer "</answer>"'
+        think = "\n".join([
+            "plan: " + " ".join(f'"Step {i} {name}: " {name}_step "\\n"' for i, name in enumerate(steps, start=1)),
+            *(f"{name}_step[max_tokens={PLAN_STEP_MAX_TOKENS[name]}]: PLAN_LINE" for name in steps),
+            "PLAN_LINE: /[^\\n]*/"])
     else:
         start, think = "answer", ""
     return Grammar(f"sciie:{variant}:{sft_format}", f'''

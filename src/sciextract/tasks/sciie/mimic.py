@@ -61,6 +61,12 @@ def _plural(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
+PLAN_STEPS = {"ner": ("entities", "conclusion"),
+              **{variant: ("entities", "pairs", "evidence", "patterns", "conclusion")
+                 for variant in ("re", "re_plus", "end2end")}}
+"""The plan's steps per task variant, in order: `Step <i> <name>: <content>`, one line each."""
+
+
 def mimic_target(record: dict) -> str:
     """The MimicSFT completion: a fixed five-step plan filled from the gold, then the JSON answer.
 
@@ -74,21 +80,20 @@ def mimic_target(record: dict) -> str:
     for text, entity_type in entities:
         types.setdefault(text, entity_type)
     if variant in ("re", "re_plus"):
-        steps = [f"entities: {_plural(len(types), 'entity', 'entities')} given"]
+        steps = {"entities": f"{_plural(len(types), 'entity', 'entities')} given"}
     else:
-        steps = ["entities: " + ("; ".join(f'"{t}" {y}' for t, y in entities) or "none")]
+        steps = {"entities": "; ".join(f'"{t}" {y}' for t, y in entities) or "none"}
     if variant == "ner":
-        steps.append(f"conclusion: {_plural(len(entities), 'entity', 'entities')}")
+        steps["conclusion"] = _plural(len(entities), 'entity', 'entities')
     else:
         relations = answer["rel"]
         related = len({frozenset((s, o)) for s, _, o in relations})
-        steps.append(f"pairs: {_plural(len(types) * (len(types) - 1) // 2, 'pair', 'pairs')}, {related} related")
+        steps["pairs"] = f"{_plural(len(types) * (len(types) - 1) // 2, 'pair', 'pairs')}, {related} related"
         evidence = [evidence_phrase(record["sentence"], s, o, r) for s, r, o in relations]
-        steps.append("evidence: " + ("; ".join(f'"{e}"' if e is not None else "no contiguous phrase" for e in evidence)
-                                     or "none"))
-        steps.append("patterns: " + ("; ".join(pattern_statement(e, r, types[s], types[o])
-                                               for (s, r, o), e in zip(relations, evidence, strict=True)) or "none"))
+        steps["evidence"] = "; ".join(f'"{e}"' if e is not None else "no contiguous phrase" for e in evidence) or "none"
+        steps["patterns"] = "; ".join(pattern_statement(e, r, types[s], types[o])
+                                      for (s, r, o), e in zip(relations, evidence, strict=True)) or "none"
         found = f"{_plural(len(entities), 'entity', 'entities')}, " if variant == "end2end" else ""
-        steps.append(f"conclusion: {found}{_plural(len(relations), 'relation', 'relations')}")
-    plan = "\n".join(f"Step {i} {step}" for i, step in enumerate(steps, start=1))
+        steps["conclusion"] = f"{found}{_plural(len(relations), 'relation', 'relations')}"
+    plan = "\n".join(f"Step {i} {name}: {steps[name]}" for i, name in enumerate(PLAN_STEPS[variant], start=1))
     return f"<think><plan>\n{plan}\n</plan></think>\n<answer>{render_answer(answer)}</answer>"
