@@ -23,16 +23,9 @@ from sciextract.config import Config
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_jsonl
 from sciextract.tasks.funding.fuzzy import name_similarity
+from sciextract.tasks.funding.score import listed_items
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.tasks.funding.text import normalize_award_id, normalize_text
-
-
-def _award_ids(funder: dict) -> list[str]:
-    return [award_id for award in funder["awards"] for award_id in award["award_ids"]]
-
-
-def _texts(funder: dict, field: str) -> set[str]:
-    return {normalize_text(text) for award in funder["awards"] for text in award[field]}
 
 
 def _new_awards(funder: dict, known_ids: set[str], known_schemes: set[str], known_titles: set[str]) -> list[dict]:
@@ -63,11 +56,11 @@ def union_funders(answers: list[list[dict]], mode: str, threshold: float) -> lis
                 for funder in answers[0]]
     for answer in answers[1:]:
         for funder in answer:
-            known_ids = {normalize_award_id(i) for kept in combined for i in _award_ids(kept)}
+            known_ids = {award_id for kept in combined for award_id in listed_items(kept["awards"]).award_ids}
             match = _matching_funder(combined, funder["funder_name"], mode, threshold)
             if match is not None:
-                match["awards"] += _new_awards(funder, known_ids, _texts(match, "funding_scheme"),
-                                               _texts(match, "award_title"))
+                known = listed_items(match["awards"])
+                match["awards"] += _new_awards(funder, known_ids, set(known.schemes), set(known.titles))
                 continue
             awards = _new_awards(funder, known_ids, set(), set())
             if funder["funder_name"] or any(award["award_ids"] for award in awards):
