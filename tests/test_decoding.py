@@ -15,7 +15,7 @@ from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.tasks.review.grammar import REVIEW_GRAMMAR
 from sciextract.tasks.review.task import ReviewTask
-from sciextract.tasks.sciie.grammar import PLAN_STEP_MAX_TOKENS, sciie_grammar
+from sciextract.tasks.sciie.grammar import ANSWER_MAX_ITEMS, PLAN_STEP_MAX_TOKENS, sciie_grammar
 from sciextract.tasks.sciie.task import SciIETask
 
 FUNDERS = [
@@ -102,6 +102,26 @@ def test_mimic_plan_steps_come_in_order_and_each_ends_at_its_cap(tokenizer):
     longest = max(words for words in range(1, cap + 1) if line_tokens(words) <= cap)
     assert accepts(grammar, tokenizer, with_entities(longest))
     assert line_tokens(longest + 1) > cap and not accepts(grammar, tokenizer, with_entities(longest + 1))
+
+
+def test_answer_lists_close_at_their_bound(tokenizer):
+    """A model repeating one entity or triple must close the list once it holds the bound's number of items."""
+    entity, triple = '["CNN","Method"]', '["CNN","Used-For","image classification"]'
+
+    def answer(entities: int, triples: int) -> list[int]:
+        return _ids(tokenizer, '{"ner":[' + ",".join([entity] * entities) + '],"rel":[' + ",".join([triple] * triples)
+                    + "]}")
+
+    grammar = sciie_grammar("end2end", "plain")
+    most_entities, most_triples = ANSWER_MAX_ITEMS["ner"], ANSWER_MAX_ITEMS["rel"]
+    assert accepts(grammar, tokenizer, answer(most_entities, most_triples))
+    assert not accepts(grammar, tokenizer, answer(most_entities + 1, 0))
+    assert not accepts(grammar, tokenizer, answer(0, most_triples + 1))
+    framed = SciIETask().target({**SENTENCE, "task_variant": "end2end", "sft_format": "mimic"})
+    framed_answer = framed[framed.index("<answer>") + len("<answer>"):framed.index("</answer>")]
+    looping = _ids(tokenizer, framed.replace(framed_answer, '{"ner":[' + ",".join([entity] * (most_entities + 1))
+                                             + '],"rel":[]}'))
+    assert not accepts(sciie_grammar("end2end", "mimic"), tokenizer, looping)
 
 
 def test_mask_forbids_schema_violations_and_leaves_only_eos_after_a_complete_answer(tokenizer):

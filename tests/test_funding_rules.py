@@ -109,6 +109,24 @@ def test_funder_outside_the_gazetteer_is_found_by_its_shape():
     assert _ids_by_funder(extract_funders_by_rules(statement)) == {"Smith Family Foundation": ["SF-2020-0042"]}
 
 
+def test_names_outside_the_gazetteer_own_the_ids_that_follow_them():
+    statement = ("This work was supported by the Hubei Key Laboratory of Soil Biology (grant number: HB2021-07), "
+                 "QZRF (2022-KT-0031) and PLRDF projects 21-PL-004 and 22-PL-118. K.W. thanks the Wuhan Botanical "
+                 "Garden at Central China University (2019-2021).")
+    assert _ids_by_funder(extract_funders_by_rules(statement)) == {
+        "Hubei Key Laboratory of Soil Biology": ["HB2021-07"],
+        "QZRF": ["2022-KT-0031"],
+        "PLRDF": ["21-PL-004", "22-PL-118"],
+    }  # a year range is not an id, so the university in the last sentence owns nothing
+
+
+def test_acronyms_naming_a_grant_are_not_funders():
+    statement = ("Supported by the ERC Starting Grant TOPOCELL (101039876), by the ANR project HOLOMORPH "
+                 "(ANR-19-CE40-0012) and by JSPS KAKENHI JP21K03210.")
+    assert _ids_by_funder(extract_funders_by_rules(statement)) == {
+        "ERC": ["101039876"], "ANR": ["ANR-19-CE40-0012"], "JSPS": ["JP21K03210"]}
+
+
 def test_id_before_its_funder_and_funder_without_ids():
     statement = ("M.K. was supported by an NSERC Discovery Grant (RGPIN-2019-04567) and by the Fonds de recherche du "
                  "Québec – Nature et technologies. Grant 61972123 from the NSFC supported L.W.")

@@ -6,7 +6,9 @@
    about computing time, facilities or data access unless they also speak of funding.
 3. Find funder mentions: gazetteer names, variants (any case) and acronyms (exact case), longest
    first; a parenthesised alias right after a name ("Full Name (ACR)") is the same mention. Where the
-   gazetteer finds nothing, a capitalised phrase ending in Foundation, Council, Agency, ... counts.
+   gazetteer finds nothing, a capitalised phrase ending in Foundation, Council, Agency, ... counts; one ending
+   in Program, Project, Center, Laboratory, Institute or University, or a bare acronym, counts only when an
+   award id follows it directly ("Key Laboratory of X (grant number: ...)", "AFRL FA8750-...").
 4. Find award ids: well-known formats anywhere (NIH, UKRI, ANR, ARC, KAKENHI, ...), any id-shaped
    token after a cue ("grant", "No.", "Grant/Award Number:", "#", ...), and id-only brackets.
 5. Give each id to the nearest funder mention before it in its sentence; failing that, to the next
@@ -54,10 +56,27 @@ _ORG_KEYWORD = (r"(?:Foundations?|Fund|Fonds|Council|Agency|Ministry|Trust|Commi
                 r"|Endowment|Charity|Stiftung|Fundação|Fundación|Fondation|Fondazione)")
 _CAPITALISED = r"[A-Z][\w'’&.-]*"
 _CONNECTOR = r"(?:of|for|and|the|on|in|de|la|du|des|der|für|&)"
-_ORGANISATION = re.compile(
-    rf"(?<![\w-])(?:{_CAPITALISED}\s+(?:{_CONNECTOR}\s+)*)+{_ORG_KEYWORD}"
-    rf"(?:\s+(?:of|for)\s+(?:the\s+)?{_CAPITALISED}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITALISED})*)?(?![\w-])")
+
+
+def _organisation_pattern(keyword: str) -> re.Pattern[str]:
+    """Capitalised words ending in `keyword`, perhaps followed by 'of/for <Capitalised words>'."""
+    return re.compile(
+        rf"(?<![\w-])(?:{_CAPITALISED}\s+(?:{_CONNECTOR}\s+)*)+{keyword}"
+        rf"(?:\s+(?:of|for)\s+(?:the\s+)?{_CAPITALISED}(?:\s+(?:{_CONNECTOR}\s+)*{_CAPITALISED})*)?(?![\w-])")
+
+
+_ORGANISATION = _organisation_pattern(_ORG_KEYWORD)
 _LEADING_ARTICLE = re.compile(r"^(?:The|This|Our|A|An)\s+")
+# Names that end in these words are often not funders ("at the University of X", "the Y Program of Z"), but real
+# statements also name funders so ("Xinjiang Key Laboratory of ... (grant number: ...)"): they count only when an
+# award id follows them directly, as do bare acronyms ("AFRL FA8750-15-2-0048", "NSBRPS (2023-JC-QN-0685)").
+_ID_OWNER_KEYWORD = r"(?:Programs?|Programmes?|Projects?|Cent(?:er|re)s?|Laborator(?:y|ies)|Institutes?|University)"
+_ID_OWNER_ORGANISATION = _organisation_pattern(_ID_OWNER_KEYWORD)
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Za-z]*[A-Z](?:-[A-Z]{2,})?(?![\w-])")
+_NAMES_A_GRANT = re.compile(r"(?i)\b(?:grants?|projects?|programmes?|programs?|awards?|fellowships?|schemes?)\s+$")
+_BEFORE_OWN_ID = re.compile(
+    r"^[\s(\[,:-]*(?:(?:(?:research\s+)?grants?|awards?|projects?|contracts?|agreements?|numbers?|nos?\.?|n°|#)"
+    r"[\s.:#]*)*$", re.IGNORECASE)
 
 _KNOWN_ID_FORMATS = re.compile(r"(?<![\w/.-])(?:" + "|".join((
     r"[1-9]?(?:[A-Z]\d{2}|DP[1-5]|UL1|KL2)[- ]?[A-Z]{2}\d{6}(?:-\d{2}(?:[AS]\d)?)?",  # NIH
@@ -94,7 +113,7 @@ _ID_ITEM = rf"(?:[A-Z]{{1,6}} )?(?:{_ID_SHAPE})"  # an id, perhaps after a short
 _ID_LIST = re.compile(rf"{_ID_ITEM}(?:\s*(?:,|;|,?\s*and|&)\s*{_ID_ITEM})*")
 _ID_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|,?\s*\band\b|&)\s*")
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]+)[)\]]")
-_NOT_AN_ID = re.compile(r"(?i)^(?:(?:19|20)\d{2}s?|covid-19|sars-cov-2|h2020|fp7|h1n1|[1-9]d|[1-9]g)$")
+_NOT_AN_ID = re.compile(r"(?i)^(?:(?:19|20)\d{2}s?|(?:19|20)\d{2}[-–](?:19|20)?\d{2}|covid-19|sars-cov-2|h2020|fp7|h1n1|[1-9]d|[1-9]g)$")
 _JOINED_TO_NEXT = re.compile(
     r"^[\s,)\]]*(?:(?:awarded|provided|funded|granted|given)\s+)?(?:from|by|of)\s+(?:the\s+)?$", re.IGNORECASE)
 
@@ -186,7 +205,35 @@ def funder_mentions(sentence: str) -> list[_Span]:
             start = match.start() + (article.end() if article else 0)
             if " " in sentence[start:match.end()]:
                 mentions.append(_Span(start, match.end(), sentence[start:match.end()]))
-    return sorted(mentions, key=lambda span: span.start)
+    return sorted(mentions + _id_owners(sentence, mentions), key=lambda span: span.start)
+
+
+def _id_owners(sentence: str, mentions: list[_Span]) -> list[_Span]:
+    """Names the gazetteer and the organisation pattern miss, kept only when an award id follows directly."""
+    awards = award_id_spans(sentence)
+    taken = mentions + awards
+
+    def owns_next_id(end: int) -> bool:
+        following = next((award for award in awards if award.start >= end), None)
+        return following is not None and bool(_BEFORE_OWN_ID.match(sentence[end:following.start]))
+
+    def names_a_grant(start: int) -> bool:
+        """'NSF grant CAREER IIS-1452099', 'JSPS KAKENHI JP16K05183': the acronym names the grant, not its funder."""
+        before = sentence[:start]
+        return bool(_NAMES_A_GRANT.search(before)) or any(
+            mention.end <= start and not before[mention.end:].strip() for mention in mentions)
+
+    owners: list[_Span] = []
+    for match in _ID_OWNER_ORGANISATION.finditer(sentence):
+        article = _LEADING_ARTICLE.match(match.group())
+        owners.append(_Span(match.start() + (article.end() if article else 0), match.end(), ""))
+    owners += [_Span(match.start(), match.end(), "") for match in _ACRONYM.finditer(sentence)
+               if not names_a_grant(match.start())]
+    kept: list[_Span] = []
+    for span in owners:
+        if not any(span.start < other.end and other.start < span.end for other in taken + kept) and owns_next_id(span.end):
+            kept.append(_Span(span.start, span.end, sentence[span.start:span.end]))
+    return kept
 
 
 def _trim_id(token: str) -> str:
