@@ -24,6 +24,7 @@ from sciextract.config import (
 )
 from sciextract.errors import InputError
 from sciextract.tasks.funding.task import FundingTask
+from sciextract.tasks.review.task import ReviewTask
 
 REPO_PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 
@@ -419,3 +420,15 @@ def test_redacted_config_hides_a_password_set_after_loading():
     values = redacted(to_dict(config))
     assert values["sweep"]["storage"] == "postgresql://u:***@h/db?password=***"
     assert "pw" not in json.dumps(values["sweep"]) and values["sft"] == to_dict(config)["sft"]
+
+
+def test_grounding_names_known_tasks_and_similarities_in_range(tmp_path):
+    assert "decoding" in load_error(tmp_path, "decoding:\n  grounding: {fundng: 0.8}\n").field
+    assert "grounding.funding" in str(load_error(tmp_path, "decoding:\n  grounding: {funding: 80}\n"))
+
+
+def test_grounding_a_task_that_copies_nothing_is_an_error_at_its_first_answer():
+    config = Config()
+    config.decoding.grounding = {"review": 0.8}
+    with pytest.raises(NotImplementedError, match="decoding.grounding"):
+        ReviewTask().answer({"id": "a"}, '[{"text": "x", "category": "other", "severity": "minor"}]', config)

@@ -188,6 +188,36 @@ def test_an_award_id_the_answer_already_gave_is_dropped_and_counted():
         == [{"award_ids": ["A-1", "A-2"], "funding_scheme": [], "award_title": []}]
 
 
+def test_grounding_drops_names_and_ids_the_statement_does_not_hold_and_counts_them():
+    statement = "Supported by the Wellcome Trust (grant 212345/Z/18/Z) and NSF award DMS–1752345. Thanks to Dr. Roe."
+    answer = json.dumps([
+        {"funder_name": "Wellcome trust", "awards": [{"award_ids": ["212345/Z/18/Z", "212345/Z/19/Z"]}]},
+        {"funder_name": "NSF", "awards": [{"award_ids": ["DMS-1752345"]}, {"award_ids": ["—"]}]},  # dash variants match
+        {"funder_name": "Temporal Research Council", "awards": [{"award_ids": ["212345/Z/18/Z"]}]},
+        {"funder_name": None, "awards": [{"award_ids": ["99"]}, {"award_ids": [], "funding_scheme": ["Roe"]}]}])
+    config = Config()
+    config.decoding.grounding = {"funding": 0.8}
+    grounded = FundingTask().answer({"funding_statement": statement}, answer, config)
+    assert [(f["funder_name"], [a["award_ids"] for a in f["awards"]]) for f in grounded.value] == [
+        ("Wellcome trust", [["212345/Z/18/Z"]]), ("NSF", [["DMS-1752345"]]), (None, [[]])]
+    assert grounded.notes == Counter(unsupported_funders=1, unsupported_award_ids=3, repeated_award_ids=1)
+    # not named in decoding.grounding: the answer as parsed (the repeated id of the invented funder dropped there)
+    assert FundingTask().answer({"funding_statement": statement}, answer, Config()) == parse_funders(answer)
+
+
+def test_grounding_counts_travel_in_prediction_rows():
+    task, config = FundingTask(), Config()
+    config.decoding.grounding = {"funding": 0.8}
+    record = {"id": "a", "funding_statement": "Funded by the NSF.", "funders": []}
+    raw = json.dumps([{"funder_name": "NSF", "awards": []}, {"funder_name": "Invented Council", "awards": []}])
+    row = task.prediction_row(record, raw, task.answer(record, raw, config))
+    assert (row["unsupported_funders"], row["unsupported_award_ids"]) == (1, 0)
+    read = task.prediction_from_row(row, path="p.jsonl", line=1)
+    assert [f["funder_name"] for f in read.value] == ["NSF"] and read.notes["unsupported_funders"] == 1
+    with pytest.raises(InputError, match="unsupported_funders"):
+        task.prediction_from_row({**row, "unsupported_funders": "1"}, path="p.jsonl", line=1)
+
+
 def test_deeply_nested_brackets_do_not_raise():
     assert parse_funders("[" * 5000) == Parsed([], failed=True)
 

@@ -97,7 +97,7 @@ def test_report_has_exactly_the_documented_shape(funding_file, tmp_path):
                       "--set", "evaluate.funding.funder_threshold=0.9",
                       "--set", "evaluate.funding.text_threshold=0.75")
     assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents", "truncated_answers",
-                           "repeated_award_ids"}
+                           "repeated_award_ids", "unsupported_funders", "unsupported_award_ids"}
     assert set(report["metrics"]) == {*LEVELS, "by_mode"}
     assert list(report["metrics"]["by_mode"]) == list(MODES)
     for level in LEVELS:

@@ -32,7 +32,7 @@ def article_stages(task: Task, config: Config, variant: str, *, base_dir: Path |
 
     def parse(records: list[dict]) -> list[tuple[str | None, Parsed]]:
         answers = generate([task.prompt(record) for record in records], grammar=grammar)
-        return [(text, task.parse(text)) for text in answers]
+        return [(text, task.answer(record, text, config)) for record, text in zip(records, answers, strict=True)]
 
     return articles.model_locator(config, generate, tokenizer), parse
 

@@ -520,11 +520,21 @@ class DecodingSettings:
 
     structured: dict[str, bool] = field(default_factory=dict)
     """Per task name: constrain its answers (true) or generate freely (false); a task not named is constrained."""
+    grounding: dict[str, float] = field(default_factory=dict)
+    """Per task name: the similarity (0-1] at or above which what a model's answer copies from its input must match
+    some span of it (`Task.ground`); what matches none is dropped and counted in the evaluation report. Funding:
+    funder names (rapidfuzz partial ratio / 100, case folded) and award ids (their letters and digits must occur
+    in the statement's). A task not named keeps its answers as parsed; files scored with `sciextract score` are
+    never grounded."""
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.structured) - set(task_names()))
-        if unknown:
-            raise ValueError(f"structured: unknown task '{unknown[0]}' (tasks: {', '.join(task_names())})")
+        for name, settings in (("structured", self.structured), ("grounding", self.grounding)):
+            unknown = sorted(set(settings) - set(task_names()))
+            if unknown:
+                raise ValueError(f"{name}: unknown task '{unknown[0]}' (tasks: {', '.join(task_names())})")
+        for task, threshold in self.grounding.items():
+            if not 0 < threshold <= 1:
+                raise ValueError(f"grounding.{task}: expected a similarity in (0, 1], got {threshold}")
 
     def structured_for(self, task: str) -> bool:
         return self.structured.get(task, True)

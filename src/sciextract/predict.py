@@ -58,9 +58,9 @@ def make_predictor(task: Task, config: Config, variant: str, *, base_dir: Path |
 
     def predict_with_model(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
         # Sampling follows the policy's training distribution (grpo.temperature, grpo.top_p).
-        outputs = generate([task.prompt(r) for r in records for _ in range(max(samples, 1))], sample=samples > 0,
-                           grammar=grammar)
-        return [(text, task.parse(text)) for text in outputs]
+        asked = [record for record in records for _ in range(max(samples, 1))]
+        outputs = generate([task.prompt(record) for record in asked], sample=samples > 0, grammar=grammar)
+        return [(text, task.answer(record, text, config)) for record, text in zip(asked, outputs, strict=True)]
 
     return predict_with_model
 

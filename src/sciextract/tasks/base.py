@@ -204,6 +204,18 @@ class Task(ABC):
     def parse(self, text: str | None) -> Parsed:
         """Read any model output; never raises. Unreadable outputs are `Parsed(empty, failed=True)`."""
 
+    def answer(self, record: dict, text: str | None, config: Config) -> Parsed:
+        """A model's output for `record`, read: parsed, then grounded in the record where `decoding.grounding` names
+        the task (the prediction path of models; baselines and scored files are never grounded)."""
+        parsed = self.parse(text)
+        threshold = config.decoding.grounding.get(self.name)
+        return parsed if threshold is None or parsed.failed else self.ground(record, parsed, threshold)
+
+    def ground(self, record: dict, parsed: Parsed, threshold: float) -> Parsed:
+        """`parsed` without what it copies from `record` but matches no span of it at similarity `threshold`, each
+        removal counted in the notes. A task whose answers copy nothing from the input cannot be grounded."""
+        raise NotImplementedError(f"task '{self.name}' copies nothing from its input: remove it from decoding.grounding")
+
     def output_grammar(self, config: Config) -> Grammar | None:
         """The grammar generation is constrained to (`decoding.structured.<task>`): every target `target` renders
         must be a complete sentence of it. None (the default) leaves generation free."""

@@ -25,6 +25,7 @@ from sciextract.io import EmbeddedJson, answer_text, clean_text, first_json_answ
 from sciextract.tasks.base import ChatGenerator, Messages, Parsed, PassageParser
 from sciextract.tasks.funding.data import canonical_funders
 from sciextract.tasks.funding.noise import ZERO_WIDTH_CHARS
+from sciextract.tasks.funding.parse import GROUNDING_COUNTS
 
 EXTRACT_SYSTEM_PROMPT = (
     "You are a funding statement extractor. Given an article or text chunk, identify all funding acknowledgment "
@@ -357,6 +358,7 @@ def article_row(article: dict, found: ArticleExtraction, raw_output: str | None,
         "predicted_funders": parsed.value,
         "parse_failed": parsed.failed,
         **{name: found.extraction.notes[name] for name in STAGE1_COUNTS},
+        **{name: parsed.notes[name] for name in GROUNDING_COUNTS},
     }
 
 
@@ -370,7 +372,9 @@ class ArticlePrediction(Parsed):
     stage1: Counter = field(default_factory=Counter)
 
 
-def _count(row: dict, name: str, *, path: str | Path | None, line: int | None, nullable: bool = False) -> int | None:
+def count_field(row: dict, name: str, *, path: str | Path | None, line: int | None,
+                nullable: bool = False) -> int | None:
+    """A prediction row's count `name`, validated; a row without it (another system's file) counts 0."""
     value = row.get(name, None if nullable else 0)
     if value is None and nullable:
         return None
@@ -385,5 +389,6 @@ def article_prediction(parsed: Parsed, row: dict, *, path: str | Path | None, li
     field. A row without the counts (another system's file) counts 0 of each."""
     statements = _string_list(row.get("statements"), path=path, line=line, field="statements")
     return ArticlePrediction(parsed.value, parsed.failed, parsed.notes, statements=statements,
-                             chunks=_count(row, "chunks", path=path, line=line, nullable=True),
-                             stage1=Counter({name: _count(row, name, path=path, line=line) for name in STAGE1_COUNTS}))
+                             chunks=count_field(row, "chunks", path=path, line=line, nullable=True),
+                             stage1=Counter({name: count_field(row, name, path=path, line=line)
+                                             for name in STAGE1_COUNTS}))

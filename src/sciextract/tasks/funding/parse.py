@@ -6,6 +6,8 @@ import json
 import re
 from collections import Counter
 
+from rapidfuzz import fuzz
+
 from sciextract.io import OPENING, EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.funding.data import coerce_funders
@@ -61,6 +63,43 @@ def drop_repeated_award_ids(funders: list[dict], notes: Counter) -> Parsed:
                 awards.append({**award, "award_ids": fresh})
         funder["awards"] = awards
     return Parsed(funders, failed=False, notes=notes)
+
+
+GROUNDING_COUNTS = ("unsupported_funders", "unsupported_award_ids")
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+
+
+def _alphanumerics(text: str) -> str:
+    return _NOT_ALPHANUMERIC.sub("", text.casefold())
+
+
+def ground_funders(parsed: Parsed, statement: str, threshold: float) -> Parsed:
+    """`parsed` without the funders whose name matches no span of `statement` (rapidfuzz partial ratio, case folded,
+    below `threshold` x 100) and without the award ids whose letters and digits do not occur in the statement's;
+    the removals are counted in the notes (`GROUNDING_COUNTS`). A funder without a name is kept.
+
+    The 135M model invents funders from programme names, people and places ("Temporal Research Council", "Vice
+    Curator of ...") and garbles ids: 32 of the 304 funder names of the SFT adapter's real dev answers match no span
+    of their statement at 90. Dropping those below 0.8 raised real-dev funder F1 0.672 -> 0.681 (SFT) and 0.681 ->
+    0.696 (GRPO), F0.5 by 0.019 and 0.028, and dropping the unsupported ids (13 of 259) raised award_id F1 by about
+    0.01 (README, "Measured results"). Dropping a whole funder scored higher than keeping its awards unnamed."""
+    text, characters = statement.casefold(), _alphanumerics(statement)
+    notes = Counter(parsed.notes)
+    kept = []
+    for funder in parsed.value:
+        name = funder["funder_name"]
+        if name is not None and fuzz.partial_ratio(name.casefold(), text) < threshold * 100:
+            notes["unsupported_funders"] += 1
+            continue
+        awards = []
+        for award in funder["awards"]:
+            supported = [award_id for award_id in award["award_ids"]
+                         if _alphanumerics(award_id) and _alphanumerics(award_id) in characters]
+            notes["unsupported_award_ids"] += len(award["award_ids"]) - len(supported)
+            if supported or not award["award_ids"] or award["funding_scheme"] or award["award_title"]:
+                awards.append({**award, "award_ids": supported})
+        kept.append({**funder, "awards": awards})
+    return Parsed(kept, failed=parsed.failed, notes=notes)
 
 
 def render_funders(funders: list[dict]) -> str:

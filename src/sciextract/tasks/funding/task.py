@@ -17,13 +17,13 @@ from sciextract.errors import InputError
 from sciextract.io import published_together, sha256_json
 from sciextract.splits import assign_splits, cross_split_overlap
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
-from sciextract.tasks.funding.article import article_prediction, is_article_file, load_article_records
+from sciextract.tasks.funding.article import article_prediction, count_field, is_article_file, load_article_records
 from sciextract.tasks.funding.article_score import article_stamp, score_articles
 from sciextract.tasks.funding.articles import FundingArticles
 from sciextract.tasks.funding.board import BOARD, LEVELS
 from sciextract.tasks.funding.data import canonical_funders, load_funding_records
 from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
-from sciextract.tasks.funding.parse import parse_funders, render_funders
+from sciextract.tasks.funding.parse import GROUNDING_COUNTS, ground_funders, parse_funders, render_funders
 from sciextract.tasks.funding.rewards import DEFAULT_REWARD_WEIGHTS, component_reward
 from sciextract.tasks.funding.rules import extract_funders_by_rules
 from sciextract.tasks.funding.score import score_documents
@@ -118,6 +118,9 @@ class FundingTask(Task):
     def parse(self, text: str | None) -> Parsed:
         return parse_funders(text)
 
+    def ground(self, record: dict, parsed: Parsed, threshold: float) -> Parsed:
+        return ground_funders(parsed, record["funding_statement"], threshold)
+
     def output_grammar(self, config: Config) -> Grammar:
         return FUNDING_GRAMMAR
 
@@ -131,6 +134,7 @@ class FundingTask(Task):
     def prediction_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         """An article prediction row (one with `statements`) also brings stage 1's statements and counts."""
         parsed = super().prediction_from_row(row, path=path, line=line)
+        parsed.notes.update({name: count_field(row, name, path=path, line=line) for name in GROUNDING_COUNTS})
         return article_prediction(parsed, row, path=path, line=line) if "statements" in row else parsed
 
     # -- RL -------------------------------------------------------------------------------------
@@ -152,6 +156,7 @@ class FundingTask(Task):
             "raw_output": raw_output,
             "predicted_funders": parsed.value,
             "parse_failed": parsed.failed,
+            **{name: parsed.notes[name] for name in GROUNDING_COUNTS},
         }
 
     def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
@@ -183,6 +188,10 @@ class FundingTask(Task):
         # Answers cut off mid-array, scored on their complete funders (see parse_funders).
         report["truncated_answers"] = sum(p is not None and p.notes["truncated"] > 0 for p in predictions)
         report["repeated_award_ids"] = sum(p.notes["repeated_award_ids"] for p in predictions if p is not None)
+        # What grounding dropped from the model's answers (decoding.grounding; stamped, 0 for baselines).
+        report["stamp"]["grounding"] = config.decoding.grounding.get(self.name)
+        for name in GROUNDING_COUNTS:
+            report[name] = sum(p.notes[name] for p in predictions if p is not None)
         return report, rows
 
     def report_table(self, report: dict) -> str:
