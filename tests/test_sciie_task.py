@@ -225,7 +225,7 @@ def test_score_stamps_and_rows(tmp_path, files):
         "matching": "exact strings as the SciER files write them (case-sensitive, spacing as in the sentence, no "
                     "normalisation); distinct tuples per sentence; tp/fp/fn summed over sentences; an unreadable "
                     "answer scores as empty, its gold counted as misses",
-        "split": "SciER dev", "sentences": 3, "documents_without_prediction": 0}
+        "split": "SciER dev", "sentences": 3, "documents_without_prediction": 0, "grounding": None}
     assert len(report["stamp"]["data_hash"]) == 16
     assert report["parse_failures"] == 1 and rows[1]["parse_failed"] and (rows[1]["ner"], rows[1]["rel"]) == ([], [])
     assert documents[1]["ner"]["pred"] == 0 and documents[1]["ner"]["gold"] > 0  # unreadable: its gold all missed
@@ -253,3 +253,20 @@ def test_score_samples_reports_best_and_average_at_k(tmp_path, files):
     report["metrics"].update(sampled)
     table = task.report_table(report)
     assert "sampled oracle Best@K (K=2): rel_plus F1 1.0000" in table and "sampled Avg@K (K=2): rel_plus F1 0.5000" in table
+
+
+def test_grounding_recases_copies_and_drops_what_the_sentence_does_not_hold():
+    sentence = "We apply CNN ( convolutional network ) to image classification ."
+    raw = ('<answer>{"ner":[["CNN","Method"],["Convolutional Network","Method"],["RNN","Method"]],'
+           '"rel":[["CNN","Synonym-Of","Convolutional Network"],["RNN","Used-For","image classification"]]}</answer>')
+    task, config = SciIETask(), Config(task="sciie")
+    assert task.answer({"sentence": sentence}, raw, config) == task.parse(raw)  # not named in decoding.grounding
+    config.decoding.grounding = {"sciie": 1.0}
+    grounded = task.answer({"sentence": sentence}, raw, config)
+    assert grounded.value == {"ner": [["CNN", "Method"], ["convolutional network", "Method"]],
+                              "rel": [["CNN", "Synonym-Of", "convolutional network"]]}  # as the sentence writes it
+    assert {name: grounded.notes[name] for name in ("recased_spans", "unsupported_entities", "unsupported_relations")} \
+        == {"recased_spans": 2, "unsupported_entities": 1, "unsupported_relations": 1}
+    row = task.prediction_row({"id": "s1", "sentence": sentence}, raw, grounded)
+    read = task.prediction_from_row(row, path="p.jsonl", line=1)
+    assert read.value == grounded.value and read.notes["unsupported_entities"] == 1

@@ -524,8 +524,9 @@ class DecodingSettings:
     """Per task name: the similarity (0-1] at or above which what a model's answer copies from its input must match
     some span of it (`Task.ground`); what matches none is dropped and counted in the evaluation report. Funding:
     funder names (rapidfuzz partial ratio / 100, case folded) and award ids (their letters and digits must occur
-    in the statement's). A task not named keeps its answers as parsed; files scored with `sciextract score` are
-    never grounded."""
+    in the statement's); SciIE: entity texts and relation arguments (partial ratio, case kept: 1.0 keeps verbatim
+    copies only). A task not named keeps its answers as parsed; files scored with `sciextract score` are never
+    grounded."""
 
     def __post_init__(self) -> None:
         for name, settings in (("structured", self.structured), ("grounding", self.grounding)):

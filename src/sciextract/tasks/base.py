@@ -39,6 +39,19 @@ class Parsed:
     notes: Counter = field(default_factory=Counter)
 
 
+def row_count(row: dict, name: str, *, path: str | Path | None, line: int | None,
+              nullable: bool = False) -> int | None:
+    """A prediction row's count `name` (what the predictor dropped or saw), validated; a row without it (another
+    system's file) counts 0, or None when `nullable`."""
+    value = row.get(name, None if nullable else 0)
+    if value is None and nullable:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InputError(path, f"expected a non-negative integer{' or null' if nullable else ''}, got {value!r}",
+                         line, name)
+    return value
+
+
 def completion_text(completion: Any) -> str:
     """Text of a TRL completion, which is a string or a list of chat messages."""
     if isinstance(completion, str):

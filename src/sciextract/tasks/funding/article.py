@@ -22,7 +22,7 @@ from typing import Any
 
 from sciextract.errors import InputError
 from sciextract.io import EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items, read_records
-from sciextract.tasks.base import ChatGenerator, Messages, Parsed, PassageParser
+from sciextract.tasks.base import ChatGenerator, Messages, Parsed, PassageParser, row_count
 from sciextract.tasks.funding.data import canonical_funders
 from sciextract.tasks.funding.noise import ZERO_WIDTH_CHARS
 from sciextract.tasks.funding.parse import GROUNDING_COUNTS
@@ -372,23 +372,11 @@ class ArticlePrediction(Parsed):
     stage1: Counter = field(default_factory=Counter)
 
 
-def count_field(row: dict, name: str, *, path: str | Path | None, line: int | None,
-                nullable: bool = False) -> int | None:
-    """A prediction row's count `name`, validated; a row without it (another system's file) counts 0."""
-    value = row.get(name, None if nullable else 0)
-    if value is None and nullable:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InputError(path, f"expected a non-negative integer{' or null' if nullable else ''}, got {value!r}",
-                         line, name)
-    return value
-
-
 def article_prediction(parsed: Parsed, row: dict, *, path: str | Path | None, line: int | None) -> ArticlePrediction:
     """`parsed` (the row's funders) with the row's stage-1 fields, validated; errors name the file, line and
     field. A row without the counts (another system's file) counts 0 of each."""
     statements = _string_list(row.get("statements"), path=path, line=line, field="statements")
     return ArticlePrediction(parsed.value, parsed.failed, parsed.notes, statements=statements,
-                             chunks=count_field(row, "chunks", path=path, line=line, nullable=True),
-                             stage1=Counter({name: count_field(row, name, path=path, line=line)
+                             chunks=row_count(row, "chunks", path=path, line=line, nullable=True),
+                             stage1=Counter({name: row_count(row, name, path=path, line=line)
                                              for name in STAGE1_COUNTS}))

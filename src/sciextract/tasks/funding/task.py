@@ -16,8 +16,8 @@ from sciextract.decoding import Grammar
 from sciextract.errors import InputError
 from sciextract.io import published_together, sha256_json
 from sciextract.splits import assign_splits, cross_split_overlap
-from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
-from sciextract.tasks.funding.article import article_prediction, count_field, is_article_file, load_article_records
+from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task, row_count
+from sciextract.tasks.funding.article import article_prediction, is_article_file, load_article_records
 from sciextract.tasks.funding.article_score import article_stamp, score_articles
 from sciextract.tasks.funding.articles import FundingArticles
 from sciextract.tasks.funding.board import BOARD, LEVELS
@@ -134,7 +134,7 @@ class FundingTask(Task):
     def prediction_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         """An article prediction row (one with `statements`) also brings stage 1's statements and counts."""
         parsed = super().prediction_from_row(row, path=path, line=line)
-        parsed.notes.update({name: count_field(row, name, path=path, line=line) for name in GROUNDING_COUNTS})
+        parsed.notes.update({name: row_count(row, name, path=path, line=line) for name in GROUNDING_COUNTS})
         return article_prediction(parsed, row, path=path, line=line) if "statements" in row else parsed
 
     # -- RL -------------------------------------------------------------------------------------

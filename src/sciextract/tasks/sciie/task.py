@@ -37,12 +37,13 @@ from sciextract.decoding import Grammar
 from sciextract.errors import InputError
 from sciextract.io import published_together, sha256_file, sha256_json
 from sciextract.splits import cross_split_overlap, normalize_for_split
-from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task
+from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task, row_count
 from sciextract.tasks.sciie.board import BOARD
 from sciextract.tasks.sciie.data import ENTITY_TYPES, RELATION_TYPES, load_scier, sentence_hash
 from sciextract.tasks.sciie.grammar import sciie_grammar
 from sciextract.tasks.sciie.mimic import mimic_target
-from sciextract.tasks.sciie.parse import ANSWER_KEYS, answer_for, coerce_answer, distinct, read_answer, render_answer
+from sciextract.tasks.sciie.parse import (ANSWER_KEYS, GROUNDING_COUNTS, answer_for, coerce_answer, distinct,
+                                          ground_answer, read_answer, render_answer)
 from sciextract.tasks.sciie.rewards import DEFAULT_REWARD_WEIGHTS, reward_functions
 from sciextract.tasks.sciie.rules import EntityLexicon, abbreviation_relations
 from sciextract.tasks.sciie.score import (EMPTY, LEVELS, MATCHING, METHOD, aggregate, avg_at_k, best_at_k,
@@ -219,6 +220,9 @@ class SciIETask(Task):
         answer = read_answer(text)
         return Parsed({"ner": [], "rel": []}, failed=True) if answer is None else Parsed(answer, failed=False)
 
+    def ground(self, record: dict, parsed: Parsed, threshold: float) -> Parsed:
+        return ground_answer(parsed, record["sentence"], threshold)
+
     def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
         """`ner` and `rel` lists written as in the SciER files (a missing one is empty)."""
         answer = coerce_answer({key: row[key] for key in ("ner", "rel") if row.get(key) is not None})
@@ -226,6 +230,12 @@ class SciIETask(Task):
             raise InputError(path, "expected `ner` as [[text, type], ...] and `rel` as [[subject, relation, object], "
                                    "...], lists of strings", line, "ner" if row.get("ner") is not None else "rel")
         return Parsed(answer, failed=False)
+
+    def prediction_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:
+        """The row's answer, with the counts of what grounding dropped from it (0 in a row without them)."""
+        parsed = super().prediction_from_row(row, path=path, line=line)
+        parsed.notes.update({name: row_count(row, name, path=path, line=line) for name in GROUNDING_COUNTS})
+        return parsed
 
     # -- RL -------------------------------------------------------------------------------------
     def reward_columns(self, record: dict) -> dict:
@@ -252,7 +262,8 @@ class SciIETask(Task):
 
     def prediction_row(self, record: dict, raw_output: str | None, parsed: Parsed) -> dict:
         return {"id": record["id"], "sentence": record["sentence"], "raw_output": raw_output,
-                "ner": parsed.value["ner"], "rel": parsed.value["rel"], "parse_failed": parsed.failed}
+                "ner": parsed.value["ner"], "rel": parsed.value["rel"], "parse_failed": parsed.failed,
+                **{name: parsed.notes[name] for name in GROUNDING_COUNTS}}
 
     def score(self, records: list[dict], predictions: list[Parsed | None], config: Config) -> tuple[dict, list[dict]]:
         items = [EMPTY if p is None or p.failed else predicted_items(record, p.value)
@@ -267,8 +278,10 @@ class SciIETask(Task):
             "split": records[0]["split"],
             "sentences": len(records),
             "documents_without_prediction": sum(p is None for p in predictions),
+            "grounding": config.decoding.grounding.get(self.name),
         }
-        return {"stamp": stamp, **report}, documents
+        grounding = {name: sum(p.notes[name] for p in predictions if p is not None) for name in GROUNDING_COUNTS}
+        return {"stamp": stamp, **report, **grounding}, documents
 
     def report_table(self, report: dict) -> str:
         lines = [f"{'level':<10}{'P':>8}{'R':>8}{'F1':>8}{'gold':>8}{'pred':>8}{'match':>8}"]
