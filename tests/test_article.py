@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sciextract.config import Config, with_overrides
+from sciextract.decoding import accepts
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows
 from sciextract.modeling import load_tokenizer
@@ -41,7 +42,11 @@ def tokenizer(tiny_model_dir):
 
 
 def _answer(*statements: str) -> str:
-    return json.dumps({"statements": list(statements)})
+    return render_statements(list(statements))
+
+
+def _ids(tokenizer, text: str) -> list[int]:
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
 # -- chunking -------------------------------------------------------------------------------------
@@ -113,15 +118,40 @@ def test_statements_repeated_across_chunks_are_merged_once_and_halves_rejoined()
 
 
 def test_the_empty_article_gets_no_statements_and_no_model_call(tokenizer):
-    def generate(conversations):
-        assert conversations == []
+    def generate(conversations, grammar):
+        assert conversations == [] and grammar == []
         return []
 
     extractions = model_extractions([{"id": "e", "text": "\ufeff \n"}], generate, tokenizer, chunk_tokens=64,
-                                    chunk_overlap=8)
+                                    chunk_overlap=8, structured=True, copied_substrings=True)
     rows = article_rows([{"id": "e", "text": ""}], extractions, lambda records: pytest.fail("stage 2 called"))
     assert rows[0]["statements"] == [] and rows[0]["predicted_funders"] == [] and rows[0]["chunks"] == 0
     assert rows[0]["raw_output"] is None and rows[0]["parse_failed"] is False
+
+
+@pytest.mark.parametrize("structured, copied, expected", [
+    (False, False, None), (True, False, "funding-statements"), (True, True, "funding-statements:copied")])
+def test_stage_one_decodes_in_the_statements_grammar_each_chunk_copied_from_itself(tokenizer, structured, copied,
+                                                                                 expected):
+    article = {"id": "a", "text": FILLER * 12 + STATEMENT}
+    asked = {}
+
+    def generate(conversations, grammar):
+        asked["chunks"], asked["grammar"] = [c[1]["content"] for c in conversations], grammar
+        return [_answer()] * len(conversations)
+
+    model_extractions([article], generate, tokenizer, chunk_tokens=64, chunk_overlap=8, structured=structured,
+                      copied_substrings=copied)
+    grammar = asked["grammar"]
+    assert len(asked["chunks"]) > 1
+    if expected is None:
+        assert grammar is None
+    elif not copied:
+        assert grammar.name == expected
+    else:  # one grammar per chunk, taking its own text and no other chunk's
+        assert [g.name for g in grammar] == [expected] * len(asked["chunks"])
+        last = _ids(tokenizer, _answer(STATEMENT))
+        assert accepts(grammar[-1], tokenizer, last) and not accepts(grammar[0], tokenizer, last)
 
 
 # -- records and inputs ---------------------------------------------------------------------------

@@ -429,6 +429,12 @@ def test_grounding_names_known_tasks_and_similarities_in_range(tmp_path):
     assert "grounding.funding" in str(load_error(tmp_path, "decoding:\n  grounding: {funding: 80}\n"))
 
 
+def test_copied_substrings_name_known_tasks_and_need_their_grammar(tmp_path):
+    assert "decoding" in load_error(tmp_path, "decoding:\n  copied_substrings: {sciee: true}\n").field
+    error = load_error(tmp_path, "decoding:\n  structured: {sciie: false}\n  copied_substrings: {sciie: true}\n")
+    assert "needs structured.sciie" in str(error)
+
+
 def test_grounding_a_task_that_copies_nothing_is_an_error_at_its_first_answer():
     config = Config()
     config.decoding.grounding = {"review": 0.8}

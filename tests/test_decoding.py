@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from sciextract.config import Config, ModelConfig
-from sciextract.decoding import BatchConstraint, _template, accepts
+from sciextract.decoding import BatchConstraint, _template, accepts, answer_grammar, prompt_grammars
 from sciextract.generate import GenerationSettings, chat_prompts, generate_token_ids, generate_transformers
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding.data import load_funding_records
-from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
+from sciextract.tasks.funding.article import parse_statements, render_statements
+from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR, statements_grammar
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.tasks.review.grammar import REVIEW_GRAMMAR
 from sciextract.tasks.review.task import ReviewTask
@@ -82,6 +83,22 @@ def test_grammars_refuse_what_training_never_teaches(tokenizer):
     assert not accepts(sciie_grammar("end2end", "mimic"), tokenizer, _ids(tokenizer, framed))
 
 
+def test_copied_sciie_spans_are_substrings_of_the_sentence_asked(tokenizer):
+    config = _sciie_config("end2end", "mimic")
+    config.decoding.copied_substrings = {"sciie": True}
+    record = {**SENTENCE, "task_variant": "end2end", "sft_format": "mimic"}
+    other = {**record, "sentence": "A different sentence ."}
+    grammars = answer_grammar(SciIETask(), config, [record, other])
+    assert [g.name for g in grammars] == ["sciie:end2end:mimic:copied"] * 2
+    target = _ids(tokenizer, SciIETask().target(record))
+    assert accepts(grammars[0], tokenizer, target) and not accepts(grammars[1], tokenizer, target)
+    invented = SciIETask().target({**record, "ner": [["ResNet", "Method"]], "rel": []})
+    assert not accepts(grammars[0], tokenizer, _ids(tokenizer, invented))  # an entity the sentence does not hold
+    assert answer_grammar(SciIETask(), config) == sciie_grammar("end2end", "mimic")  # the stamp's grammar
+    config.decoding.structured = {"sciie": False}
+    assert answer_grammar(SciIETask(), config, [record]) is None
+
+
 def test_mimic_plan_steps_come_in_order_and_each_ends_at_its_cap(tokenizer):
     grammar = sciie_grammar("end2end", "mimic")
     target = SciIETask().target({**SENTENCE, "task_variant": "end2end", "sft_format": "mimic"})
@@ -126,7 +143,7 @@ def test_answer_lists_close_at_their_bound(tokenizer):
 
 def test_mask_forbids_schema_violations_and_leaves_only_eos_after_a_complete_answer(tokenizer):
     vocab, eos = len(tokenizer), {tokenizer.eos_token_id, tokenizer.pad_token_id}
-    constraint = BatchConstraint(FUNDING_GRAMMAR, tokenizer, 2, vocab, eos)
+    constraint = BatchConstraint([FUNDING_GRAMMAR] * 2, tokenizer, vocab, eos)
     logits = torch.zeros((2, vocab + 3))  # the model's vocabulary may be padded past the tokenizer's
     constraint.mask_(logits)
     bracket, brace = tokenizer.convert_tokens_to_ids("["), tokenizer.convert_tokens_to_ids("{")
@@ -195,6 +212,47 @@ def test_constrained_batch_equals_rows_one_by_one_on_both_cache_paths(tiny_model
         batched = generate_token_ids(model, tokenizer, prompt_tokens, settings)
         assert batched == [generate_token_ids(model, tokenizer, [t], one)[0] for t in prompt_tokens]
         assert len({len(t) for t in batched}) > 1  # rows left the batch at different steps
+
+
+CHUNK = 'He said "hi".\nThis work was funded by the NSF (grant\tDMS-12). We thank Ana.'
+
+
+@pytest.mark.parametrize("statements, copied", [
+    ([], True),
+    (["This work was funded by the NSF (grant\tDMS-12)."], True),
+    (['said "hi".\nThis work', "NSF", "We thank Ana."], True),
+    (["funded by the NIH"], False),  # not in the chunk
+    (["unded by the NSF"], False),  # starts inside a word
+    (["This work was fun"], False),  # ends inside one
+    (["the NSF (grant\tDMS"], True),  # a tab, written as its JSON escape
+])
+def test_copied_statements_are_whole_word_substrings_of_their_chunk(tokenizer, statements, copied):
+    answer = _ids(tokenizer, render_statements(statements))
+    assert accepts(statements_grammar(CHUNK), tokenizer, answer) is copied
+    assert accepts(statements_grammar(), tokenizer, answer)  # the plain grammar takes any string
+
+
+def test_each_row_decodes_under_its_own_grammar(tiny_model_dir, tokenizer):
+    """Per-prompt grammars (stage 1's copied statements): every answer copies from its own chunk only."""
+    model = _model(tiny_model_dir)
+    chunks = ["The NSF funded this work (grant 1).", "We thank the Wellcome Trust for grant 2.", "Nothing here."]
+    messages = [[{"role": "system", "content": "Copy."}, {"role": "user", "content": chunk}] for chunk in chunks]
+    prompts = [_ids(tokenizer, p) for p in chat_prompts(tokenizer, messages)]
+    grammars = [statements_grammar(chunk) for chunk in chunks]
+    # sampled, so that the random model also opens strings (greedy, it closes every list at once)
+    settings = GenerationSettings(max_new_tokens=64, batch_size=4, do_sample=True, temperature=3.0, grammar=grammars * 4)
+    torch.manual_seed(0)
+    copied = []
+    for tokens, grammar, chunk in zip(generate_token_ids(model, tokenizer, prompts * 4, settings), grammars * 4,
+                                      chunks * 4, strict=True):
+        complete = tokens[-1] == tokenizer.eos_token_id
+        assert accepts(grammar, tokenizer, tokens[:-1]) if complete else _is_prefix(grammar, tokenizer, tokens)
+        statements = parse_statements(tokenizer.decode(tokens, skip_special_tokens=True)).value
+        assert all(statement in chunk for statement in statements)
+        copied += statements
+    assert copied  # the random model copied something
+    with pytest.raises(ValueError, match="2 grammars for 3 prompts"):
+        prompt_grammars(grammars[:2], 3)
 
 
 def test_unconstrained_generation_is_unchanged(tiny_model_dir, tokenizer, funding_file):

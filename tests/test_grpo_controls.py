@@ -1,5 +1,5 @@
 """GRPO's published-recipe controls on the tiny random model: the entropy bonus, TRL options from params, dynamic
-sampling, the completions table in MLflow and rollouts through the project's generator."""
+sampling, the completions table in MLflow, rollouts through the project's generator and R2GRPO's curriculum."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sciextract.generate import GenerationSettings, chat_prompts, generate_trans
 from sciextract.modeling import load_policy
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.grpo import (FLAT_GROUPS_KEPT_KEY, REDRAWN_PROMPTS_KEY, ProjectRollouts, RewardRecorder,
-                                   completions_table, grpo_args, group_reward_spreads, merge_groups,
+                                   completions_table, easy_to_hard, grpo_args, group_reward_spreads, merge_groups,
                                    select_informative_groups, trainer_for)
 from tiny_model import build_tiny_model
 from test_grpo import FundingWithLengthBonus, funding_records
@@ -182,3 +182,35 @@ def test_two_steps_with_project_rollouts_dynamic_sampling_and_table(tiny_base, t
     components = table[names].fillna(0.0).to_numpy()
     assert table["reward"].tolist() == pytest.approx((components @ weights).tolist())
     assert table["completion"].map(len).tolist() == pytest.approx((100 * table["length_bonus"]).tolist())
+
+
+def test_easy_to_hard_orders_prompts_by_the_sft_policy_reward(tiny_base, tmp_path, monkeypatch):
+    """R2GRPO's curriculum: the records the policy answers right come first, ties keep the split's order, the
+    rewards go to MLflow in curriculum order, and TRL keeps that order (no shuffling)."""
+    task, config = FundingTask(), Config()
+    config.grpo = tiny_settings(prompt_order="easy_to_hard")
+    records = funding_records(6)
+    policy, tokenizer = load_policy(tiny_base, None, config.model, for_training=True)
+    prompts = chat_prompts(tokenizer, [task.prompt(record) for record in records])
+    right = {1, 4}  # the records the stand-in policy answers with their gold; the others get an empty list
+    answers = {tuple(tokenizer(prompt, add_special_tokens=False)["input_ids"]):
+               task.target(record) if index in right else "[]"
+               for index, (prompt, record) in enumerate(zip(prompts, records, strict=True))}
+
+    def answer_each(model, tokenizer_, prompt_ids, settings, progress=None):
+        assert settings.grammar is None and settings.max_new_tokens == config.grpo.max_completion_length
+        return [tokenizer(answers[tuple(ids)], add_special_tokens=False)["input_ids"] for ids in prompt_ids]
+
+    monkeypatch.setattr("sciextract.train.grpo.generate_token_ids", answer_each)
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
+    policy.train()
+    with mlflow.start_run() as run:
+        ordered = easy_to_hard(task, config, records, policy, tokenizer)
+    assert [records.index(record) for record in ordered] == [1, 4, 0, 2, 3, 5]
+    assert policy.training
+    logged = mlflow.MlflowClient().get_metric_history(run.info.run_id, "curriculum/sft_reward")
+    rewards = [metric.value for metric in sorted(logged, key=lambda metric: metric.step)]
+    assert len(rewards) == 6 and rewards[0] == rewards[1] > rewards[2] == rewards[5]
+    assert grpo_args(config, [1.0], tmp_path).shuffle_dataset is False
+    config.grpo = tiny_settings()
+    assert grpo_args(config, [1.0], tmp_path).shuffle_dataset is True

@@ -28,10 +28,9 @@ def article_stages(task: Task, config: Config, variant: str, *, base_dir: Path |
     if variant in task.baselines(config):
         return articles.baseline_locator(variant), make_predictor(task, config, variant)
     generate, tokenizer = make_chat_generator(task, config, variant, base_dir=base_dir)
-    grammar = answer_grammar(task, config)
 
     def parse(records: list[dict]) -> list[tuple[str | None, Parsed]]:
-        answers = generate([task.prompt(record) for record in records], grammar=grammar)
+        answers = generate([task.prompt(record) for record in records], grammar=answer_grammar(task, config, records))
         return [(text, task.answer(record, text, config)) for record, text in zip(records, answers, strict=True)]
 
     return articles.model_locator(config, generate, tokenizer), parse

@@ -357,6 +357,9 @@ class SFTSettings:
     seed: int = 42
 
 
+PROMPT_ORDERS = ("shuffled", "easy_to_hard")
+
+
 @dataclass
 @ranges(learning_rate="(0, inf)", beta="[0, inf)", num_generations="[2, inf)", per_device_train_batch_size="[1, inf)",
         gradient_accumulation_steps="[1, inf)", temperature="(0, inf)", top_p="(0, 1]", epsilon="(0, 1)",
@@ -410,6 +413,10 @@ class GRPOSettings:
     new prompts drawn in their place; 0 turns it off."""
     dynamic_sampling_max_redraws: int = 2
     """Redraw rounds per rollout batch at most; if the batch is still short, its flattest groups fill it."""
+    prompt_order: str = "shuffled"
+    """`shuffled` (TRL's sampler) or `easy_to_hard`: R2GRPO's curriculum. Before training, the merged SFT policy
+    answers every `rl` prompt once, greedily and unconstrained as the rollouts are, and the prompts are trained in
+    the order of that answer's weighted task reward, highest first (ties in split order), without shuffling."""
     rollout_backend: str = "trl"
     """Who generates GRPO's rollouts on the transformers backend: `trl` (its `model.generate`) or `project` (the
     project's generator: shared system prompt prefilled once, finished rows leave the batch). vLLM ignores it."""
@@ -422,6 +429,7 @@ class GRPOSettings:
         _check_choice("vllm_importance_sampling", self.vllm_importance_sampling,
                       ("token_truncate", "token_mask", "sequence_truncate", "sequence_mask", "off"))
         _check_choice("rollout_backend", self.rollout_backend, ("trl", "project"))
+        _check_choice("prompt_order", self.prompt_order, PROMPT_ORDERS)
         if self.epsilon_high < self.epsilon:
             raise ValueError(f"epsilon_high: {self.epsilon_high} is below epsilon ({self.epsilon}): the upper clip "
                              "bound is never tighter than the lower one")
@@ -527,18 +535,29 @@ class DecodingSettings:
     in the statement's); SciIE: entity texts and relation arguments (partial ratio, case kept: 1.0 keeps verbatim
     copies only). A task not named keeps its answers as parsed; files scored with `sciextract score` are never
     grounded."""
+    copied_substrings: dict[str, bool] = field(default_factory=dict)
+    """Per task name: the grammar admits only substrings of the input (whole words at both ends) where the task's
+    answer copies it (funding: the statements stage 1 copies out of an article chunk; SciIE: entity texts and
+    relation arguments); needs `structured`, stamped. A task not named copies freely."""
 
     def __post_init__(self) -> None:
-        for name, settings in (("structured", self.structured), ("grounding", self.grounding)):
+        for name, settings in (("structured", self.structured), ("grounding", self.grounding),
+                               ("copied_substrings", self.copied_substrings)):
             unknown = sorted(set(settings) - set(task_names()))
             if unknown:
                 raise ValueError(f"{name}: unknown task '{unknown[0]}' (tasks: {', '.join(task_names())})")
         for task, threshold in self.grounding.items():
             if not 0 < threshold <= 1:
                 raise ValueError(f"grounding.{task}: expected a similarity in (0, 1], got {threshold}")
+        for task, copied in self.copied_substrings.items():
+            if copied and not self.structured_for(task):
+                raise ValueError(f"copied_substrings.{task}: needs structured.{task} (the substrings are a grammar)")
 
     def structured_for(self, task: str) -> bool:
         return self.structured.get(task, True)
+
+    def copied_substrings_for(self, task: str) -> bool:
+        return self.copied_substrings.get(task, False)
 
 
 @dataclass

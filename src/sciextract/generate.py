@@ -16,7 +16,7 @@ from transformers import (
 )
 from transformers.cache_utils import DynamicLayer
 
-from sciextract.decoding import BatchConstraint, Grammar, vllm_structured_outputs
+from sciextract.decoding import BatchConstraint, GrammarChoice, prompt_grammars, vllm_structured_outputs
 
 PREFILL_BATCH = 4
 """Prompts prefilled together; they are length-sorted, so right padding wastes little compute."""
@@ -33,8 +33,9 @@ class GenerationSettings:
     top_p: float = 1.0
     stop_on_loop: int = 0
     """End a sequence once its generated tail is one span repeated this many times in a row (0: never)."""
-    grammar: Grammar | None = None
-    """Constrain every answer to this grammar (`decoding.structured`); None generates freely."""
+    grammar: GrammarChoice = None
+    """Constrain every answer to this grammar, or each prompt's answer to its own (a sequence in prompt order: a
+    grammar built from the input, see `decoding.copied_string`); None generates freely (`decoding.structured`)."""
 
 
 def chat_prompts(tokenizer, conversations: list[list[dict]]) -> list[str]:
@@ -226,11 +227,12 @@ def generate_token_ids(model, tokenizer, prompt_tokens: list[list[int]], setting
     Prefill is the expensive part on CPU, and chat prompts share their system message: its key/value
     states are computed once and copied into every batch, and each prompt's own tokens are prefilled
     in small length-sorted groups instead of one batch padded to its longest prompt. With `settings.grammar`
-    every answer follows it (compiled once per grammar and tokenizer, see `sciextract.decoding`).
+    every answer follows its grammar (compiled once per grammar and tokenizer, see `sciextract.decoding`).
     """
     model.eval()
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     eos_ids = _eos_ids(model, tokenizer)
+    grammars = prompt_grammars(settings.grammar, len(prompt_tokens))
     prefix = prompt_tokens[0][:shared_prefix_length(prompt_tokens)]
     prefix_cache = _prefix_cache(model, prefix)
     order = sorted(range(len(prompt_tokens)), key=lambda i: len(prompt_tokens[i]), reverse=True)
@@ -244,8 +246,8 @@ def generate_token_ids(model, tokenizer, prompt_tokens: list[list[int]], setting
             ids, mask, cache = _cached_inputs(model, prefix, prefix_cache, [prompt_tokens[i][len(prefix):] for i in batch],
                                               pad_id)
         constraint = None
-        if settings.grammar is not None:
-            constraint = BatchConstraint(settings.grammar, tokenizer, len(batch), model.config.vocab_size, eos_ids)
+        if grammars is not None:
+            constraint = BatchConstraint([grammars[i] for i in batch], tokenizer, model.config.vocab_size, eos_ids)
         for index, new_tokens in zip(batch, _decode(model, ids, mask, cache, settings, eos_ids, constraint), strict=True):
             outputs[index] = new_tokens
         bar.update(len(batch))
@@ -274,13 +276,15 @@ def generate_vllm(model_path: str, prompts: list[str], settings: GenerationSetti
     from vllm.lora.request import LoRARequest
 
     # The grammars are Lark text, which vLLM hands to llguidance only under its `guidance` backend.
-    structured = {"structured_outputs_config": {"backend": "guidance"}} if settings.grammar is not None else {}
+    grammars = prompt_grammars(settings.grammar, len(prompts))
+    structured = {"structured_outputs_config": {"backend": "guidance"}} if grammars is not None else {}
     llm = LLM(model=model_path, dtype=dtype, enable_lora=adapter_dir is not None, max_lora_rank=max(lora_rank, 16),
               **structured)
-    params = SamplingParams(max_tokens=settings.max_new_tokens,
-                            temperature=settings.temperature if settings.do_sample else 0.0,
-                            top_p=settings.top_p if settings.do_sample else 1.0,
-                            **vllm_structured_outputs(settings.grammar))
+    params = [SamplingParams(max_tokens=settings.max_new_tokens,
+                             temperature=settings.temperature if settings.do_sample else 0.0,
+                             top_p=settings.top_p if settings.do_sample else 1.0,
+                             **vllm_structured_outputs(grammar))
+              for grammar in (grammars or [None] * len(prompts))]
     lora = LoRARequest("adapter", 1, adapter_dir) if adapter_dir else None
     results = llm.generate(prompts, params, lora_request=lora)
     return [result.outputs[0].text for result in results]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sciextract import paths
 from sciextract.config import Config
-from sciextract.decoding import Grammar, answer_grammar
+from sciextract.decoding import GrammarChoice, answer_grammar
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers, generate_vllm
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_json, write_jsonl
@@ -54,12 +54,12 @@ def make_predictor(task: Task, config: Config, variant: str, *, base_dir: Path |
 
         return predict_with_baseline
     generate, _ = make_chat_generator(task, config, variant, base_dir=base_dir, progress=variant)
-    grammar = answer_grammar(task, config)
 
     def predict_with_model(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
         # Sampling follows the policy's training distribution (grpo.temperature, grpo.top_p).
         asked = [record for record in records for _ in range(max(samples, 1))]
-        outputs = generate([task.prompt(record) for record in asked], sample=samples > 0, grammar=grammar)
+        outputs = generate([task.prompt(record) for record in asked], sample=samples > 0,
+                           grammar=answer_grammar(task, config, asked))
         return [(text, task.answer(record, text, config)) for record, text in zip(asked, outputs, strict=True)]
 
     return predict_with_model
@@ -130,13 +130,13 @@ def make_chat_generator(task: Task, config: Config, variant: str, *, base_dir: P
     """A model variant loaded once (adapters merged) as a generator of raw answers to ready chat conversations,
     and its tokenizer: the hook for prompts that are not `task.prompt(record)`, such as stage 1 of the article
     path. Settings as `make_predictor`'s; `sample=True` draws as GRPO samples, `grammar` constrains the answers
-    (`decoding.answer_grammar`)."""
+    (`decoding.answer_grammar`; or one grammar per conversation)."""
     adapter = variant_adapter(task, variant, config)
     # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
     load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
     model, tokenizer = load_policy(paths.BASE_DIR if base_dir is None else base_dir, adapter, load_as)
 
-    def generate(conversations: list[Messages], *, sample: bool = False, grammar: Grammar | None = None) -> list[str]:
+    def generate(conversations: list[Messages], *, sample: bool = False, grammar: GrammarChoice = None) -> list[str]:
         if not conversations:
             return []
         settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens,

@@ -265,7 +265,8 @@ def _evaluation_stamp(config: Config, variant: str, set_name: str, adapter: Path
             "adapter": str(adapter) if adapter else None, "max_documents": config.evaluate.max_documents,
             "decoding": "sampled" if config.evaluate.do_sample else "greedy",
             "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash,
-            "grammar": grammar.name if grammar is not None else None}
+            "grammar": grammar.name if grammar is not None else None,
+            "copied_substrings": config.decoding.copied_substrings_for(config.task)}
 
 
 def _log_evaluation(set_name: str, report: dict, rows: list[dict], seconds: float) -> None:

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 Messages = list[dict[str, str]]
 RewardFunction = Callable[..., list[float]]
 """TRL reward signature: `f(prompts, completions, **dataset_columns) -> list[float]`."""
-ChatGenerator = Callable[[list[Messages]], list[str]]
-"""Raw model answers to ready chat conversations, in order (see `predict.make_chat_generator`)."""
+ChatGenerator = Callable[..., list[str]]
+"""Raw model answers to ready chat conversations, in order; `grammar=` constrains them, with one grammar or one per
+conversation (see `predict.make_chat_generator`)."""
 
 
 @dataclass
@@ -229,9 +230,11 @@ class Task(ABC):
         removal counted in the notes. A task whose answers copy nothing from the input cannot be grounded."""
         raise NotImplementedError(f"task '{self.name}' copies nothing from its input: remove it from decoding.grounding")
 
-    def output_grammar(self, config: Config) -> Grammar | None:
+    def output_grammar(self, config: Config, record: dict | None = None) -> Grammar | None:
         """The grammar generation is constrained to (`decoding.structured.<task>`): every target `target` renders
-        must be a complete sentence of it. None (the default) leaves generation free."""
+        must be a complete sentence of it. None (the default) leaves generation free. With the `record` asked
+        (given where `decoding.copied_substrings` names the task), the grammar of its answer alone, in which what
+        the task copies from its input is a substring of it (`decoding.copied_string`)."""
         return None
 
     def render_answer(self, answer: Any) -> str:

@@ -34,7 +34,7 @@ from sciextract.generate import GenerationSettings, chat_prompts, generate_token
 from sciextract.modeling import MERGED_FROM_FILE, load_policy, lora_config, resolve_base
 from sciextract.tasks.base import RewardFunction, Task, completion_text
 from sciextract.tracking import inputs_hash
-from sciextract.train.rewards import weighted_totals
+from sciextract.train.rewards import reward_components, weighted_totals
 from sciextract.train.common import (
     StepMetricsCallback,
     checkpoint_dir,
@@ -333,15 +333,42 @@ class SciextractGRPOTrainer(GRPOTrainer):
 
 
 def setup(task: Task, config: Config, data_dir: Path, base_dir: Path, sft_dir: Path):
-    """Prompt dataset (one row per record, gold in its reward columns), the merged SFT policy, tokenizer."""
+    """Prompt dataset (one row per record, gold in its reward columns, in curriculum order where
+    `grpo.prompt_order` asks for one), the merged SFT policy, tokenizer."""
     from datasets import Dataset
 
     records = task.load_split(data_dir, "rl")
     if config.grpo.max_prompt_examples:
         records = records[: config.grpo.max_prompt_examples]
-    dataset = Dataset.from_list([task.rl_example(r) for r in records])
     policy, tokenizer = load_policy(base_dir, sft_dir, config.model, for_training=True)
+    if config.grpo.prompt_order == "easy_to_hard":
+        records = easy_to_hard(task, config, records, policy, tokenizer)
+    dataset = Dataset.from_list([task.rl_example(r) for r in records])
     return dataset, policy, tokenizer, resolve_base(base_dir)
+
+
+def easy_to_hard(task: Task, config: Config, records: list[dict], policy, tokenizer) -> list[dict]:
+    """R2GRPO's curriculum: `records` in the order of the weighted task reward of the policy's greedy answer to
+    each, highest first (a stable sort: ties keep the split's order). The answers are generated as the rollouts
+    are (no grammar, `max_completion_length`); their rewards are logged to MLflow, in curriculum order."""
+    started = time.perf_counter()
+    prompts = chat_prompts(tokenizer, [task.prompt(record) for record in records])
+    prompt_ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in prompts]
+    settings = GenerationSettings(max_new_tokens=config.grpo.max_completion_length, batch_size=config.evaluate.batch_size)
+    training = policy.training
+    try:
+        completion_ids = generate_token_ids(policy, tokenizer, prompt_ids, settings, progress="curriculum")
+    finally:
+        policy.train(training)
+    answers = tokenizer.batch_decode(completion_ids, skip_special_tokens=True)
+    components, weights = reward_components(task, config, records, answers)
+    rewards = weighted_totals(weights, list(components.values()))
+    order = sorted(range(len(records)), key=lambda index: -rewards[index])
+    if mlflow.active_run() is not None:
+        for position, index in enumerate(order):  # a curve in the MLflow UI: reward against curriculum position
+            mlflow.log_metric("curriculum/sft_reward", rewards[index], step=position)
+        mlflow.log_metric("curriculum/seconds", time.perf_counter() - started)
+    return [records[index] for index in order]
 
 
 VLLM_IS_OFF = "off"
@@ -393,6 +420,7 @@ def grpo_args(config: Config, reward_weights: list[float], output_dir: Path) -> 
         save_total_limit=2,
         logging_steps=g.logging_steps,
         seed=g.seed,
+        shuffle_dataset=g.prompt_order == "shuffled",  # a curriculum is trained in its order
         report_to="none",
         disable_tqdm=False,
         dataloader_num_workers=0,

@@ -24,6 +24,7 @@ from sciextract.errors import InputError
 from sciextract.io import EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items, read_records
 from sciextract.tasks.base import ChatGenerator, Messages, Parsed, PassageParser, row_count
 from sciextract.tasks.funding.data import canonical_funders
+from sciextract.tasks.funding.grammar import statements_grammar
 from sciextract.tasks.funding.noise import ZERO_WIDTH_CHARS
 from sciextract.tasks.funding.parse import GROUNDING_COUNTS
 
@@ -321,11 +322,15 @@ class ArticleExtraction:
 
 
 def model_extractions(articles: list[dict], generate: ChatGenerator, tokenizer, *, chunk_tokens: int,
-                      chunk_overlap: int) -> list[ArticleExtraction]:
-    """Stage 1 of a batch of articles: every chunk of every article in one generation call."""
+                      chunk_overlap: int, structured: bool, copied_substrings: bool) -> list[ArticleExtraction]:
+    """Stage 1 of a batch of articles: every chunk of every article in one generation call, its answers in the
+    statements grammar when `structured`, and with `copied_substrings` each chunk's statements substrings of it."""
     texts = [clean_article(article["text"]) for article in articles]
     chunks = [chunk_article(text, tokenizer, chunk_tokens, chunk_overlap) for text in texts]
-    answers = generate([extract_prompt(chunk.text) for article_chunks in chunks for chunk in article_chunks])
+    all_chunks = [chunk.text for article_chunks in chunks for chunk in article_chunks]
+    grammar = ([statements_grammar(chunk) for chunk in all_chunks] if copied_substrings
+               else statements_grammar() if structured else None)
+    answers = generate([extract_prompt(chunk) for chunk in all_chunks], grammar=grammar)
     results, position = [], 0
     for text, article_chunks in zip(texts, chunks, strict=True):
         own = answers[position:position + len(article_chunks)]

@@ -17,8 +17,10 @@ from sciextract.tasks.funding.rules import (FUNDING_CUE, award_id_spans, funder_
 
 
 def _names_funding(sentence: str) -> bool:
-    return (is_funding_sentence(sentence) and FUNDING_CUE.search(sentence) is not None
-            and bool(award_id_spans(sentence) or funder_mentions(sentence)))
+    if not is_funding_sentence(sentence) or FUNDING_CUE.search(sentence) is None:
+        return False
+    awards = award_id_spans(sentence)
+    return bool(awards or funder_mentions(sentence, awards))
 
 
 def locate_statements_by_rules(article: str) -> Extraction:

@@ -28,9 +28,11 @@ class FundingArticles(ArticlePath):
         return article_inputs(path)
 
     def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> PassageLocator:
-        settings = config.data.funding.article
-        return lambda articles: model_extractions(articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens,
-                                                  chunk_overlap=settings.chunk_overlap)
+        settings, decoding = config.data.funding.article, config.decoding
+        return lambda articles: model_extractions(
+            articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+            structured=decoding.structured_for(self.task.name),
+            copied_substrings=decoding.copied_substrings_for(self.task.name))
 
     def baseline_locator(self, variant: str) -> PassageLocator:
         if variant != "rule":

@@ -187,7 +187,9 @@ def _closing_bracket(text: str, position: int) -> int:
     return len(text)
 
 
-def funder_mentions(sentence: str) -> list[_Span]:
+def funder_mentions(sentence: str, awards: list[_Span]) -> list[_Span]:
+    """The funders a sentence names, given its award ids (`award_id_spans`), which let names outside the
+    gazetteer count (`_id_owners`)."""
     regex, owners = _gazetteer()
     found = [_Span(match.start(), match.end(), match.group()) for match in regex.finditer(sentence)]
     mentions: list[_Span] = []
@@ -205,12 +207,11 @@ def funder_mentions(sentence: str) -> list[_Span]:
             start = match.start() + (article.end() if article else 0)
             if " " in sentence[start:match.end()]:
                 mentions.append(_Span(start, match.end(), sentence[start:match.end()]))
-    return sorted(mentions + _id_owners(sentence, mentions), key=lambda span: span.start)
+    return sorted(mentions + _id_owners(sentence, mentions, awards), key=lambda span: span.start)
 
 
-def _id_owners(sentence: str, mentions: list[_Span]) -> list[_Span]:
+def _id_owners(sentence: str, mentions: list[_Span], awards: list[_Span]) -> list[_Span]:
     """Names the gazetteer and the organisation pattern miss, kept only when an award id follows directly."""
-    awards = award_id_spans(sentence)
     taken = mentions + awards
 
     def owns_next_id(end: int) -> bool:
@@ -297,10 +298,11 @@ def extract_funders_by_rules(statement: str) -> list[dict]:
         sentence = span.text
         if not is_funding_sentence(sentence):
             continue
-        mentions = funder_mentions(sentence)
+        awards = award_id_spans(sentence)
+        mentions = funder_mentions(sentence, awards)
         events: list[tuple[int, str | None, str | None]] = [(mention.start, mention.text, None)
                                                             for mention in mentions]
-        for award in award_id_spans(sentence):
+        for award in awards:
             owner = _owner(award, mentions, sentence)
             events.append((award.start, owner.text if owner else None, award.text))
         for _, name, award_id in sorted(events, key=lambda event: event[0]):

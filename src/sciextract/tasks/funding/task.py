@@ -121,7 +121,10 @@ class FundingTask(Task):
     def ground(self, record: dict, parsed: Parsed, threshold: float) -> Parsed:
         return ground_funders(parsed, record["funding_statement"], threshold)
 
-    def output_grammar(self, config: Config) -> Grammar:
+    def output_grammar(self, config: Config, record: dict | None = None) -> Grammar:
+        """The same for every statement: the published gold names funders in forms the statement does not always
+        spell (expanded acronyms, canonical names), so a funder's name is not held to the statement's text; the
+        statements of stage 1 are (`statements_grammar`)."""
         return FUNDING_GRAMMAR
 
     def render_answer(self, answer: list[dict]) -> str:
@@ -169,6 +172,9 @@ class FundingTask(Task):
             article = config.data.funding.article
             stamp = article_stamp(records, settings, chunk_tokens=article.chunk_tokens,
                                   chunk_overlap=article.chunk_overlap)
+            # how a model's stage 1 decodes (decoding.structured / copied_substrings), as grounding is stamped below
+            stamp["stage1_decoding"] = ("copied_substrings" if config.decoding.copied_substrings_for(self.name)
+                                        else "structured" if config.decoding.structured_for(self.name) else "free")
             stamp["documents_without_prediction"] = sum(p is None for p in predictions)
             report, rows = score_articles(records, predictions, settings, stamp)
         else:

@@ -222,7 +222,7 @@ class ReviewTask(Task):
     def parse(self, text: str | None) -> Parsed:
         return parse_concerns(text)
 
-    def output_grammar(self, config: Config) -> Grammar:
+    def output_grammar(self, config: Config, record: dict | None = None) -> Grammar:
         return REVIEW_GRAMMAR
 
     def answer_from_row(self, row: dict, *, path: str | Path | None, line: int | None) -> Parsed:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sciextract.decoding import JSON_STRING, Grammar, lark_choice
+from sciextract.decoding import JSON_STRING, Grammar, copied_string, lark_choice
 from sciextract.tasks.sciie.data import ENTITY_TYPES, RELATION_TYPES
 from sciextract.tasks.sciie.mimic import PLAN_STEPS
 from sciextract.tasks.sciie.parse import ANSWER_KEYS
@@ -30,9 +30,10 @@ _LISTS = {key: f'"\\"{key}\\":[" ({item} ("," {item})~0..{ANSWER_MAX_ITEMS[key] 
           for key, item in _ITEM_RULES.items()}
 
 
-@lru_cache(maxsize=None)
-def sciie_grammar(variant: str, sft_format: str) -> Grammar:
-    """The answer of `variant` (`ner`, `re`, `re_plus`, `end2end`), bare (`plain`) or framed (`mimic`)."""
+@lru_cache(maxsize=64)
+def sciie_grammar(variant: str, sft_format: str, sentence: str | None = None) -> Grammar:
+    """The answer of `variant` (`ner`, `re`, `re_plus`, `end2end`), bare (`plain`) or framed (`mimic`); given the
+    `sentence` asked, its entity texts and relation arguments are substrings of it."""
     answer = '"{" ' + ' "," '.join(_LISTS[key] for key in ANSWER_KEYS[variant]) + ' "}"'
     if sft_format == "mimic":
         steps = PLAN_STEPS[variant]
@@ -43,13 +44,14 @@ def sciie_grammar(variant: str, sft_format: str) -> Grammar:
             "PLAN_LINE: /[^\\n]*/"])
     else:
         start, think = "answer", ""
-    return Grammar(f"sciie:{variant}:{sft_format}", f'''
+    name = f"sciie:{variant}:{sft_format}" + ("" if sentence is None else ":copied")
+    return Grammar(name, f'''
 start: {start}
 answer: {answer}
-entity: "[" STRING "," entity_type "]"
-relation: "[" STRING "," relation_type "," STRING "]"
+entity: "[" SPAN "," entity_type "]"
+relation: "[" SPAN "," relation_type "," SPAN "]"
 entity_type: {lark_choice(ENTITY_TYPES)}
 relation_type: {lark_choice(RELATION_TYPES)}
-STRING: {JSON_STRING}
+SPAN: {JSON_STRING if sentence is None else copied_string(sentence)}
 {think}
 ''')

@@ -212,9 +212,11 @@ class SciIETask(Task):
             return mimic_target(record)
         return render_answer(answer_for(record))
 
-    def output_grammar(self, config: Config) -> Grammar:
-        """The answer of the run's variant in the run's SFT format (plain JSON, or the MimicSFT frame)."""
-        return sciie_grammar(config.data.sciie.variant, config.data.sciie.sft_format)
+    def output_grammar(self, config: Config, record: dict | None = None) -> Grammar:
+        """The answer of the run's variant in the run's SFT format (plain JSON, or the MimicSFT frame); for a
+        `record`, its entity texts and relation arguments substrings of its sentence."""
+        return sciie_grammar(config.data.sciie.variant, config.data.sciie.sft_format,
+                             None if record is None else record["sentence"])
 
     def parse(self, text: str | None) -> Parsed:
         answer = read_answer(text)
