@@ -12,6 +12,10 @@ statement of a funding file, each ending at its own length (`--new-tokens` is th
 the grammar is the funding array left open (it never completes, so every row still generates exactly
 `--new-tokens` tokens and end of sequence stays masked without min_new_tokens): the cost of the mask at the
 same batch shapes as the free run. In the `--answers` mode it is the task's grammar, as evaluation uses it.
+
+`--copied` (fixed-length mode) constrains each row instead to stage 1's statements grammar with every statement
+copied from that row's own statement (`decoding.copied_substrings`: one grammar per prompt, compiled per batch),
+its list left open the same way: the cost of per-prompt substring grammars at the same prompts and shapes.
 """
 
 from __future__ import annotations
@@ -28,16 +32,25 @@ from sciextract.decoding import Grammar
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
 from sciextract.modeling import load_causal_lm, load_policy, load_tokenizer
 from sciextract.tasks.funding.data import load_funding_records
-from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
+from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR, statements_grammar
 from sciextract.tasks.funding.task import FundingTask
 
 CLOSED_START = 'start: "[" (funder (", " funder)*)? "]"'
+CLOSED_STATEMENTS = 'start: "{\\"statements\\": [" (STATEMENT (", " STATEMENT)*)? "]}"'
 
 
 def open_funding_grammar() -> Grammar:
     """The funding grammar with its array never closed: no answer completes, so end of sequence is never allowed."""
     assert CLOSED_START in FUNDING_GRAMMAR.lark, "the funding grammar's start rule changed: update the benchmark"
     return Grammar("funding, open", FUNDING_GRAMMAR.lark.replace(CLOSED_START, 'start: "[" funder (", " funder)*'))
+
+
+def open_copied_grammar(source: str) -> Grammar:
+    """Stage 1's statements grammar copying from `source`, its list never closed (no answer completes)."""
+    closed = statements_grammar(source)
+    assert CLOSED_STATEMENTS in closed.lark, "the statements grammar's start rule changed: update the benchmark"
+    return Grammar("funding-statements:copied, open", closed.lark.replace(
+        CLOSED_STATEMENTS, 'start: "{\\"statements\\": [" STATEMENT (", " STATEMENT)*'))
 
 
 def main() -> None:
@@ -49,7 +62,11 @@ def main() -> None:
     parser.add_argument("--answers", help="a funding file: time real answers to its statements")
     parser.add_argument("--adapter", help="a LoRA adapter folder merged into the base (e.g. models/funding/sft)")
     parser.add_argument("--structured", action="store_true", help="constrain generation to the funding grammar")
+    parser.add_argument("--copied", action="store_true",
+                        help="constrain each row to statements copied from its own statement (fixed-length mode)")
     args = parser.parse_args()
+    if args.copied and (args.structured or args.answers):
+        parser.error("--copied is a grammar of its own, for the fixed-length mode")
     if args.answers:
         time_answers(args)
         return
@@ -62,15 +79,21 @@ def main() -> None:
     prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records])
     prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
     print(f"model {base} dtype {args.dtype} {args.attn} attention threads {torch.get_num_threads()} "
-          f"prompt tokens mean {sum(prompt_tokens) / len(prompt_tokens):.0f} structured {args.structured}")
+          f"prompt tokens mean {sum(prompt_tokens) / len(prompt_tokens):.0f} structured {args.structured} "
+          f"copied {args.copied}")
     warmup = GenerationSettings(max_new_tokens=4, min_new_tokens=4, batch_size=1)
     generate_transformers(model, tokenizer, prompts[:1], warmup, progress=None)
     for batch in (int(b) for b in args.batches.split(",")):
         if args.structured:
             settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, grammar=open_funding_grammar())
+        elif args.copied:  # the grammars are built inside the timing, as the article path builds them per call
+            settings = None
         else:
             settings = GenerationSettings(max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, batch_size=batch)
         started = time.perf_counter()
+        if settings is None:
+            settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, grammar=[
+                open_copied_grammar(record["funding_statement"]) for record in records[:batch]])
         generate_transformers(model, tokenizer, prompts[:batch], settings, progress=None)
         seconds = time.perf_counter() - started
         print(f"batch {batch:>3}: {batch * args.new_tokens / seconds:8.1f} generated tokens/s "
