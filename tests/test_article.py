@@ -26,6 +26,7 @@ from sciextract.tasks.funding.article import (
     model_extractions,
     parse_statements,
     render_statements,
+    stage1_decoding,
 )
 from sciextract.tasks.funding.article_rules import locate_statements_by_rules
 from sciextract.tasks.funding.article_score import statement_counts
@@ -123,7 +124,7 @@ def test_the_empty_article_gets_no_statements_and_no_model_call(tokenizer):
         return []
 
     extractions = model_extractions([{"id": "e", "text": "\ufeff \n"}], generate, tokenizer, chunk_tokens=64,
-                                    chunk_overlap=8, structured=True, copied_substrings=True)
+                                    chunk_overlap=8, decoding="copied_substrings")
     rows = article_rows([{"id": "e", "text": ""}], extractions, lambda records: pytest.fail("stage 2 called"))
     assert rows[0]["statements"] == [] and rows[0]["predicted_funders"] == [] and rows[0]["chunks"] == 0
     assert rows[0]["raw_output"] is None and rows[0]["parse_failed"] is False
@@ -133,6 +134,10 @@ def test_the_empty_article_gets_no_statements_and_no_model_call(tokenizer):
     (False, False, None), (True, False, "funding-statements"), (True, True, "funding-statements:copied")])
 def test_stage_one_decodes_in_the_statements_grammar_each_chunk_copied_from_itself(tokenizer, structured, copied,
                                                                                  expected):
+    config = Config()
+    config.decoding.structured, config.decoding.copied_substrings = {"funding": structured}, {"funding": copied}
+    decoding = stage1_decoding(config.decoding, "funding")
+    assert decoding == ("copied_substrings" if copied else "structured" if structured else "free")
     article = {"id": "a", "text": FILLER * 12 + STATEMENT}
     asked = {}
 
@@ -140,8 +145,7 @@ def test_stage_one_decodes_in_the_statements_grammar_each_chunk_copied_from_itse
         asked["chunks"], asked["grammar"] = [c[1]["content"] for c in conversations], grammar
         return [_answer()] * len(conversations)
 
-    model_extractions([article], generate, tokenizer, chunk_tokens=64, chunk_overlap=8, structured=structured,
-                      copied_substrings=copied)
+    model_extractions([article], generate, tokenizer, chunk_tokens=64, chunk_overlap=8, decoding=decoding)
     grammar = asked["grammar"]
     assert len(asked["chunks"]) > 1
     if expected is None:

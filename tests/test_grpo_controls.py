@@ -193,15 +193,14 @@ def test_easy_to_hard_orders_prompts_by_the_sft_policy_reward(tiny_base, tmp_pat
     policy, tokenizer = load_policy(tiny_base, None, config.model, for_training=True)
     prompts = chat_prompts(tokenizer, [task.prompt(record) for record in records])
     right = {1, 4}  # the records the stand-in policy answers with their gold; the others get an empty list
-    answers = {tuple(tokenizer(prompt, add_special_tokens=False)["input_ids"]):
-               task.target(record) if index in right else "[]"
+    answers = {prompt: task.target(record) if index in right else "[]"
                for index, (prompt, record) in enumerate(zip(prompts, records, strict=True))}
 
-    def answer_each(model, tokenizer_, prompt_ids, settings, progress=None):
+    def answer_each(model, tokenizer_, asked, settings, progress=None):
         assert settings.grammar is None and settings.max_new_tokens == config.grpo.max_completion_length
-        return [tokenizer(answers[tuple(ids)], add_special_tokens=False)["input_ids"] for ids in prompt_ids]
+        return [answers[prompt] for prompt in asked]
 
-    monkeypatch.setattr("sciextract.train.grpo.generate_token_ids", answer_each)
+    monkeypatch.setattr("sciextract.train.grpo.generate_transformers", answer_each)
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
     policy.train()
     with mlflow.start_run() as run:

@@ -30,7 +30,8 @@ from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
 from sciextract.config import Config, GRPOSettings
-from sciextract.generate import GenerationSettings, chat_prompts, generate_token_ids, vllm_available
+from sciextract.generate import (GenerationSettings, chat_prompts, generate_token_ids, generate_transformers,
+                                 vllm_available)
 from sciextract.modeling import MERGED_FROM_FILE, load_policy, lora_config, resolve_base
 from sciextract.tasks.base import RewardFunction, Task, completion_text
 from sciextract.tracking import inputs_hash
@@ -353,14 +354,12 @@ def easy_to_hard(task: Task, config: Config, records: list[dict], policy, tokeni
     are (no grammar, `max_completion_length`); their rewards are logged to MLflow, in curriculum order."""
     started = time.perf_counter()
     prompts = chat_prompts(tokenizer, [task.prompt(record) for record in records])
-    prompt_ids = [tokenizer(text, add_special_tokens=False)["input_ids"] for text in prompts]
     settings = GenerationSettings(max_new_tokens=config.grpo.max_completion_length, batch_size=config.evaluate.batch_size)
     training = policy.training
     try:
-        completion_ids = generate_token_ids(policy, tokenizer, prompt_ids, settings, progress="curriculum")
+        answers = generate_transformers(policy, tokenizer, prompts, settings, progress="curriculum")
     finally:
         policy.train(training)
-    answers = tokenizer.batch_decode(completion_ids, skip_special_tokens=True)
     components, weights = reward_components(task, config, records, answers)
     rewards = weighted_totals(weights, list(components.values()))
     order = sorted(range(len(records)), key=lambda index: -rewards[index])

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sciextract.errors import InputError
 from sciextract.io import EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items, read_records
@@ -27,6 +27,9 @@ from sciextract.tasks.funding.data import canonical_funders
 from sciextract.tasks.funding.grammar import statements_grammar
 from sciextract.tasks.funding.noise import ZERO_WIDTH_CHARS
 from sciextract.tasks.funding.parse import GROUNDING_COUNTS
+
+if TYPE_CHECKING:
+    from sciextract.config import DecodingSettings
 
 EXTRACT_SYSTEM_PROMPT = (
     "You are a funding statement extractor. Given an article or text chunk, identify all funding acknowledgment "
@@ -321,15 +324,23 @@ class ArticleExtraction:
     extraction: Extraction
 
 
+def stage1_decoding(decoding: DecodingSettings, task: str) -> str:
+    """How a model's stage 1 decodes (`decoding.structured` and `decoding.copied_substrings` of `task`): `free`,
+    `structured` (the statements grammar) or `copied_substrings` (each chunk's statements substrings of it)."""
+    if decoding.copied_substrings_for(task):
+        return "copied_substrings"
+    return "structured" if decoding.structured_for(task) else "free"
+
+
 def model_extractions(articles: list[dict], generate: ChatGenerator, tokenizer, *, chunk_tokens: int,
-                      chunk_overlap: int, structured: bool, copied_substrings: bool) -> list[ArticleExtraction]:
-    """Stage 1 of a batch of articles: every chunk of every article in one generation call, its answers in the
-    statements grammar when `structured`, and with `copied_substrings` each chunk's statements substrings of it."""
+                      chunk_overlap: int, decoding: str) -> list[ArticleExtraction]:
+    """Stage 1 of a batch of articles: every chunk of every article in one generation call, decoded as
+    `stage1_decoding` says."""
     texts = [clean_article(article["text"]) for article in articles]
     chunks = [chunk_article(text, tokenizer, chunk_tokens, chunk_overlap) for text in texts]
     all_chunks = [chunk.text for article_chunks in chunks for chunk in article_chunks]
-    grammar = ([statements_grammar(chunk) for chunk in all_chunks] if copied_substrings
-               else statements_grammar() if structured else None)
+    grammar = ([statements_grammar(chunk) for chunk in all_chunks] if decoding == "copied_substrings"
+               else statements_grammar() if decoding == "structured" else None)
     answers = generate([extract_prompt(chunk) for chunk in all_chunks], grammar=grammar)
     results, position = [], 0
     for text, article_chunks in zip(texts, chunks, strict=True):

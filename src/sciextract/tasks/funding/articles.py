@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sciextract.config import Config
 from sciextract.tasks.base import ArticlePath, ChatGenerator, PassageLocator, PassageParser, Task
-from sciextract.tasks.funding.article import ArticleExtraction, article_inputs, article_rows, model_extractions
+from sciextract.tasks.funding.article import (ArticleExtraction, article_inputs, article_rows, model_extractions,
+                                              stage1_decoding)
 from sciextract.tasks.funding.article_data import article_eval_sets, prepare_articles
 from sciextract.tasks.funding.article_rules import locate_statements_by_rules
 
@@ -28,11 +29,9 @@ class FundingArticles(ArticlePath):
         return article_inputs(path)
 
     def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> PassageLocator:
-        settings, decoding = config.data.funding.article, config.decoding
-        return lambda articles: model_extractions(
-            articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
-            structured=decoding.structured_for(self.task.name),
-            copied_substrings=decoding.copied_substrings_for(self.task.name))
+        settings, decoding = config.data.funding.article, stage1_decoding(config.decoding, self.task.name)
+        return lambda articles: model_extractions(articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens,
+                                                  chunk_overlap=settings.chunk_overlap, decoding=decoding)
 
     def baseline_locator(self, variant: str) -> PassageLocator:
         if variant != "rule":

@@ -17,7 +17,8 @@ from sciextract.errors import InputError
 from sciextract.io import published_together, sha256_json
 from sciextract.splits import assign_splits, cross_split_overlap
 from sciextract.tasks.base import Messages, Parsed, RewardFunction, Task, row_count
-from sciextract.tasks.funding.article import article_prediction, is_article_file, load_article_records
+from sciextract.tasks.funding.article import (article_prediction, is_article_file, load_article_records,
+                                             stage1_decoding)
 from sciextract.tasks.funding.article_score import article_stamp, score_articles
 from sciextract.tasks.funding.articles import FundingArticles
 from sciextract.tasks.funding.board import BOARD, LEVELS
@@ -172,9 +173,7 @@ class FundingTask(Task):
             article = config.data.funding.article
             stamp = article_stamp(records, settings, chunk_tokens=article.chunk_tokens,
                                   chunk_overlap=article.chunk_overlap)
-            # how a model's stage 1 decodes (decoding.structured / copied_substrings), as grounding is stamped below
-            stamp["stage1_decoding"] = ("copied_substrings" if config.decoding.copied_substrings_for(self.name)
-                                        else "structured" if config.decoding.structured_for(self.name) else "free")
+            stamp["stage1_decoding"] = stage1_decoding(config.decoding, self.name)  # stamped as grounding is below
             stamp["documents_without_prediction"] = sum(p is None for p in predictions)
             report, rows = score_articles(records, predictions, settings, stamp)
         else:
