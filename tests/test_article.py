@@ -28,6 +28,7 @@ from sciextract.tasks.funding.article import (
     render_statements,
     stage1_decoding,
 )
+from sciextract.tasks.funding.article_rl import chunk_prompt_rows, stage2_record
 from sciextract.tasks.funding.article_rules import locate_statements_by_rules
 from sciextract.tasks.funding.article_score import statement_counts
 from sciextract.tasks.funding.article_sft import extract_examples, sft_mixture
@@ -217,6 +218,42 @@ def test_extract_examples_answer_each_chunk_with_the_statements_whole_inside_it(
         assert all(statement in example["prompt"][1]["content"] for statement in answer)
     mixed = sft_mixture([{"parse": i} for i in range(6)], examples, 0.25, seed=1)
     assert len(mixed) == 8 and sum("parse" in e for e in mixed) == 6
+
+
+SECOND = "Additional support came from the Simons Foundation (award 98765)."
+FUNDERS = [{"funder_name": "Wellcome Trust", "awards": [{"award_ids": ["123456"]}]}]
+
+
+def test_article_grpo_prompts_are_the_chunks_whose_gold_is_exact(tokenizer):
+    """A chunk holding every statement of its article has the article's funders as gold, one touching none has no
+    funder; one holding a statement but not the other, or part of one, is left out and counted."""
+    task = get_task("funding")
+    one = {"id": "one", "text": FILLER * 12 + STATEMENT + " " + FILLER * 12, "funding_statements": [STATEMENT],
+           "funders": FUNDERS}
+    two = {"id": "two", "text": STATEMENT + " " + FILLER * 12 + SECOND, "funding_statements": [STATEMENT, SECOND],
+           "funders": FUNDERS + [{"funder_name": "Simons Foundation", "awards": [{"award_ids": ["98765"]}]}]}
+    lost = {"id": "lost", "text": FILLER * 3, "funding_statements": ["Funded by nobody we can find."], "funders": []}
+    rows, counts = chunk_prompt_rows(task, [one, two, lost], tokenizer, chunk_tokens=64, chunk_overlap=32,
+                                     empty_chunk_share=0.5, seed=1)
+    assert counts["unlocated_articles"] == 1 and counts["partial_chunks"] >= 2  # both of "two"'s ends, "one"'s edges
+    positives = [row for row in rows if json.loads(row["gold_funders"])]
+    assert len(positives) == counts["with_funding"] > 0
+    assert all(STATEMENT in row["source"] and json.loads(row["gold_funders"]) == FUNDERS for row in positives)
+    negatives = [row for row in rows if not json.loads(row["gold_funders"])]
+    assert all(STATEMENT not in row["source"] for row in negatives)
+    assert len(negatives) == counts["without_funding_kept"] == min(counts["without_funding"], len(positives))
+    assert all(row["prompt"][1]["content"] == row["source"] for row in rows)
+    assert chunk_prompt_rows(task, [one, two, lost], tokenizer, chunk_tokens=64, chunk_overlap=32,
+                             empty_chunk_share=0.5, seed=1)[0] == rows
+
+
+def test_a_rollout_reaches_stage_two_with_only_the_statements_it_copied_from_its_chunk():
+    chunk = FILLER + STATEMENT + " " + FILLER
+    assert stage2_record(chunk, _answer(STATEMENT, "A statement the chunk does not hold.")) == {
+        "funding_statement": STATEMENT}
+    assert stage2_record(chunk, _answer()) is None
+    assert stage2_record(chunk, "not json at all") is None
+    assert get_task("funding").article_path().nothing_found() == "[]"
 
 
 def test_the_mixture_keeps_every_chunk_with_a_statement_and_caps_the_empty_ones():

@@ -1,5 +1,6 @@
 """The article pipeline's stage functions (pipelines/article/dvc.yaml) on the tiny random model, in a scratch
-project: prepare_articles -> sft_articles -> evaluate_articles@{rule,article_sft} -> leaderboard_articles."""
+project: prepare_articles -> sft_articles -> grpo_articles -> evaluate_articles@{rule,article_sft,article_grpo} ->
+leaderboard_articles."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sciextract.stages import (
     article_data_dir,
     run_evaluate,
     run_evaluate_articles,
+    run_grpo_articles,
     run_leaderboard_articles,
     run_prepare_articles,
     run_sft_articles,
@@ -37,8 +39,10 @@ def _config(tiny_model_dir) -> Config:
         "data.funding.synthetic_records": 80, "data.funding.optional_eval_sets": {},
         "data.funding.article.synthetic_articles": 30, "data.funding.article.chunk_tokens": 96,
         "data.funding.article.chunk_overlap": 32, "data.funding.article.extract_fraction": 0.5,
-        "data.funding.article.sft_max_steps": 2,
+        "data.funding.article.sft_max_steps": 2, "data.funding.article.grpo_max_steps": 1,
         "sft.max_length": 1024, "sft.save_steps": 1, "sft.logging_steps": 1,
+        "grpo.max_steps": 5, "grpo.save_steps": 1, "grpo.num_generations": 2, "grpo.per_device_train_batch_size": 2,
+        "grpo.gradient_accumulation_steps": 1, "grpo.max_completion_length": 8,
         "evaluate.max_new_tokens": 8, "evaluate.max_documents": 2}, source="test")
 
 
@@ -73,7 +77,15 @@ def test_article_stages_on_the_tiny_model(project_dir, tiny_model_dir):
     steps = [row["step"] for row in _rows_csv(paths.curve_path("funding", "article_sft"))]
     assert max(steps) == 2  # data.funding.article.sft_max_steps, not sft.max_steps
 
-    for variant in ("rule", "article_sft"):
+    run_grpo_articles(config)
+    grpo_adapter = paths.adapter_dir("funding", "article_grpo")
+    assert json.loads((grpo_adapter / "merged_from.json").read_text(encoding="utf-8"))["sft_adapter"] == str(adapter)
+    curve = _rows_csv(paths.curve_path("funding", "article_grpo"))
+    assert max(row["step"] for row in curve) == 1  # data.funding.article.grpo_max_steps, not grpo.max_steps
+    assert any("articles/empty_extraction_share" in row for row in curve)
+    assert {row.get("entropy_coef") for row in curve} == {0.01}  # the article recipe's bonus, not grpo.entropy_coef
+
+    for variant in ("rule", "article_sft", "article_grpo"):
         run_evaluate_articles(config, variant)
         metrics = json.loads((ARTICLE_EVAL_ROOT / "funding" / variant / "metrics.json").read_text(encoding="utf-8"))
         report = metrics["sets"]["article_test"]
@@ -88,7 +100,7 @@ def test_article_stages_on_the_tiny_model(project_dir, tiny_model_dir):
     run_leaderboard_articles(config)
     board = json.loads((ARTICLE_EVAL_ROOT / "leaderboard.json").read_text(encoding="utf-8"))
     text = json.dumps(board)
-    assert "article_test" in text and "article_sft" in text
+    assert "article_test" in text and "article_sft" in text and "article_grpo" in text
     markdown = (ARTICLE_EVAL_ROOT / "leaderboard.md").read_text(encoding="utf-8")
     assert "funding · test" in markdown and "funding · article_test" in markdown
     assert not (paths.LEADERBOARD_DIR / "leaderboard.md").exists()  # the default leaderboard is not touched

@@ -156,3 +156,46 @@ def test_run_grpo_trains_publishes_and_resumes(tiny_sft):
     assert rerun["zero_spread_fraction"] == metrics["zero_spread_fraction"]  # from the checkpointed log history
     republished = load_file(out / "adapter_model.safetensors")
     assert all(torch.equal(trained[name], republished[name]) for name in trained)
+
+
+def test_article_rewards_score_stage_two_of_each_rollout_answered_by_the_policy(tiny_model_dir):
+    """A rollout that copied a statement of its chunk is scored on the policy's stage-2 answer to that statement
+    (one generation call per batch, whatever the number of reward components); one that kept nothing is scored as
+    the answer "no funder"; the share of those is logged."""
+    from types import SimpleNamespace
+
+    from sciextract.modeling import load_tokenizer
+    from sciextract.tasks import get_task
+    from sciextract.train.grpo import EMPTY_EXTRACTION_KEY, StageTwoRewards
+
+    config = Config()
+    config.grpo = GRPOSettings(max_completion_length=6)
+    task = get_task("funding")
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    model, _ = load_policy(tiny_model_dir, None, config.model)
+    model.train()
+    stage_two = StageTwoRewards(task, config)
+    stage_two.bind(SimpleNamespace(processing_class=tokenizer, model=model,
+                                   accelerator=SimpleNamespace(unwrap_model=lambda m: m)))
+    calls = []
+    generate = stage_two._generate
+    stage_two._generate = lambda records: calls.append(records) or generate(records)
+    seen, logged = [], {}
+
+    def component(prompts, completions, gold_funders, **_):
+        seen.append(list(completions))
+        return [1.0] * len(completions)
+
+    chunk = "Methods were standard. This work was supported by the Wellcome Trust (grant 123456). Thanks."
+    rollouts = [[{"role": "assistant", "content": '{"statements": ["This work was supported by the Wellcome Trust '
+                                                   '(grant 123456)."]}'}],
+                [{"role": "assistant", "content": '{"statements": []}'}]]
+    columns = {"source": [chunk, chunk], "gold_funders": ["[]", "[]"]}
+    first = stage_two.wrap(component, logs_extraction=True)
+    second = stage_two.wrap(component, logs_extraction=False)
+    for reward in (first, second):
+        assert reward([[], []], rollouts, log_metric=logged.__setitem__, **columns) == [1.0, 1.0]
+    assert logged == {EMPTY_EXTRACTION_KEY: 0.5}
+    assert calls == [[{"funding_statement": "This work was supported by the Wellcome Trust (grant 123456)."}]]
+    assert seen[0] == seen[1] and seen[0][1] == "[]" and isinstance(seen[0][0], str)
+    assert model.training  # back in training mode after generating, as TRL expects

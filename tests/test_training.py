@@ -14,6 +14,7 @@ from sciextract.train.sft import (
     ShuffledLengthBuckets,
     completion_only_loss,
     sft_model_config,
+    sft_run_hash,
     shared_prompt_length,
     trainer_for,
 )
@@ -169,3 +170,22 @@ def test_lora_from_a_first_layer_adapts_only_the_layers_above_it(tiny_model_dir)
     with pytest.raises(InputError, match="first_layer"):
         lora_config(LoraSettings(first_layer=depth), load_causal_lm(str(tiny_model_dir), ModelConfig(dtype="float32"),
                                                                    for_training=False))
+
+
+def test_run_hashes_change_with_the_rendered_text_not_only_with_files(tmp_path, funding_file):
+    """A prompt changed in task code (same split files, same params) must train anew, never restore the adapter
+    trained on the old text; the same rendering keeps the key, so a killed run still resumes."""
+    from sciextract.train.grpo import grpo_run_hash
+
+    config, task = Config(), FundingTask()
+    records = load_funding_records(funding_file)
+    examples = [task.sft_example(r) for r in records]
+    reworded = [dict(e, prompt=[dict(m, content=m["content"] + " ") if m["role"] == "system" else m
+                                for m in e["prompt"]]) for e in examples]
+    (tmp_path / "base").mkdir()
+    key = sft_run_hash(config, examples, funding_file, tmp_path / "base")
+    assert key == sft_run_hash(config, [dict(e) for e in examples], funding_file, tmp_path / "base")
+    assert key != sft_run_hash(config, reworded, funding_file, tmp_path / "base")
+    prompts = [task.rl_example(r) for r in records]
+    assert grpo_run_hash(config, prompts, funding_file, tmp_path / "base") != grpo_run_hash(
+        config, prompts[::-1], funding_file, tmp_path / "base")

@@ -82,6 +82,12 @@ def cmd_sft_articles(args):
     run_sft_articles(_config(args))
 
 
+def cmd_grpo_articles(args):
+    from sciextract.stages import run_grpo_articles
+
+    run_grpo_articles(_config(args))
+
+
 def cmd_evaluate_articles(args):
     from sciextract.stages import run_evaluate_articles
 
@@ -192,9 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "-> data/<task>/articles/").set_defaults(func=cmd_prepare_articles)
     sub.add_parser("sft_articles", help="one LoRA adapter for both article stages, on the mixture "
                    "-> models/<task>/article_sft").set_defaults(func=cmd_sft_articles)
+    sub.add_parser("grpo_articles", help="GRPO on stage 1 from the article SFT adapter, the rl articles' chunks "
+                   "rewarded through stage 2 -> models/<task>/article_grpo").set_defaults(func=cmd_grpo_articles)
     p = sub.add_parser("evaluate_articles", help="both article stages of a variant on the article sets "
                        "-> reports/articles/<task>/<variant>")
-    p.add_argument("--variant", required=True, help="rule | article_sft")
+    p.add_argument("--variant", required=True, help="rule | article_sft | article_grpo")
     p.set_defaults(func=cmd_evaluate_articles)
     sub.add_parser("leaderboard_articles", help="the leaderboard with the article rows added "
                    "-> reports/articles/leaderboard.{md,csv,html,png,json}").set_defaults(func=cmd_leaderboard_articles)

@@ -155,17 +155,18 @@ class ModelConfig:
 
 @dataclass
 @ranges(synthetic_articles="[0, inf)", chunk_tokens="[32, inf)", chunk_overlap="[0, inf)", extract_fraction="[0, 1)",
-        empty_chunk_share="[0, 1)", split_ratios="[0, 1]", sft_max_steps="[1, inf)")
+        empty_chunk_share="[0, 1)", split_ratios="[0, 1]", sft_max_steps="[1, inf)", grpo_max_steps="[1, inf)",
+        grpo_beta="[0, inf)", grpo_entropy_coef="[0, inf)")
 class FundingArticleConfig:
     """Funding from whole articles (the two-stage path, its own pipeline: pipelines/article/dvc.yaml): synthetic
-    articles, chunking, the SFT mixture and its training length."""
+    articles, chunking, the SFT mixture and its training length, GRPO on the rl articles."""
 
     synthetic_articles: int = 500
     """How many synthetic articles (tasks/funding/article_synthetic.py) `prepare_articles` generates and splits;
     500 gives ~400 sft articles (~330 chunks holding a statement) and ~50 test articles, in seconds on 2 cores."""
     split_ratios: dict[str, float] = field(default_factory=lambda: {"sft": 0.8, "rl": 0.1, "test": 0.1})
-    """Shares of the article splits (by a hash of the article text). The rl split is kept for a later GRPO on
-    articles; nothing trains on it yet."""
+    """Shares of the article splits (by a hash of the article text). The rl split's chunks are the prompts of
+    `grpo_articles`."""
     chunk_tokens: int = 512
     """Stage-1 chunk length in the base model's tokens (published: 7500 for Llama-3.1-8B). 512 on the CPU profile:
     the extract prompt (~100 tokens), a 512-token chunk and the median statement (70 tokens) fit sft.max_length
@@ -181,14 +182,22 @@ class FundingArticleConfig:
     parse task keeps most of the steps it had alone, and every extract example of 250 sft articles fits; not yet
     tuned by a measurement. The default pipeline's SFT does not read it."""
     empty_chunk_share: float = 0.25
-    """Largest share of extract examples whose answer is `{"statements": []}`; chunks without a statement are sampled
-    down to this share, those with one are all kept. Three in four chunks hold no statement: an adapter trained on
+    """Largest share of extract examples whose answer is `{"statements": []}`, and of article GRPO prompts whose chunk
+    holds no statement; such chunks are sampled down to this share, those with one are all kept. Three in four chunks hold no statement: an adapter trained on
     the chunks as they come (75% empty, 100 steps) answered every test chunk with `{"statements": []}`, one trained
     at 0.25 copied a sentence out of most chunks (stage-1 precision 0.39, recall 0.54; README, "Funding from whole
     articles"). The right share lies between; not yet measured."""
     sft_max_steps: int = 160
     """Optimizer steps of the article SFT (`sft_articles`; the other SFT settings are `sft`'s). params.yaml sets 100:
     970 s on 2 cores with 500 articles (9.7 s a step: the extract examples are longer than the statement ones)."""
+    grpo_max_steps: int = 8
+    """Optimizer steps of GRPO on article chunks (`grpo_articles`, from the article SFT adapter); every other GRPO
+    setting is `grpo`'s except the two below."""
+    grpo_beta: float = 0.001
+    """KL coefficient of the article GRPO: the published two-stage recipe's 0.001."""
+    grpo_entropy_coef: float = 0.01
+    """Entropy bonus of the article GRPO: the published two-stage recipe's 0.01, which it calls essential against
+    the collapse to empty extractions."""
     eval_sets: dict[str, str] = field(default_factory=dict)
     """Extra article evaluation sets, name -> article gold file (`id`, `text`, `funding_statements`, `funders`)."""
     optional_eval_sets: dict[str, str] = field(default_factory=dict)

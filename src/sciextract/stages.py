@@ -134,6 +134,31 @@ def run_sft_articles(config: Config) -> None:
                article_data_dir(task.name) / ARTICLE_MIXTURE, run_sft, log_extractor_model)
 
 
+def run_grpo_articles(config: Config) -> None:
+    """GRPO on stage 1 from the article SFT adapter into `models/<task>/article_grpo`: the rl articles' chunks as
+    prompts, rewarded through stage 2 (`train.grpo.run_article_grpo`); `grpo` settings except those the article
+    path takes from its own params (`ArticlePath.grpo_params`: funding's steps, KL and entropy coefficients)."""
+    from sciextract.tasks import get_task
+    from sciextract.train.common import log_extractor_model
+    from sciextract.train.grpo import run_article_grpo
+
+    task = get_task(config.task)
+    articles = task.article_path()
+    values = to_dict(config)
+    config = with_overrides(config, {field: dotted_get(values, key) for field, key in articles.grpo_params.items()},
+                            source=str(config.params_file))
+    data_dir = article_data_dir(task.name)
+    sft_dir, out_dir = paths.adapter_dir(task.name, "article_sft"), paths.adapter_dir(task.name, "article_grpo")
+    curve = paths.curve_path(task.name, out_dir.name)
+    with stage_run(config, stage="grpo_articles", task=task.name, params=stage_params(config, "grpo_articles"),
+                   inputs=[data_dir / "rl.jsonl", sft_dir], run_name="grpo-article_grpo"):
+        metrics = run_article_grpo(task, config, article_dir=data_dir, base_dir=paths.BASE_DIR, sft_dir=sft_dir,
+                                   out_dir=out_dir, checkpoint_root=paths.CHECKPOINT_ROOT / task.name / out_dir.name,
+                                   curve_path=curve)
+        _log_training_outputs(config, out_dir, metrics, curve)
+        log_extractor_model(config, task=task.name, adapter=out_dir, base_dir=paths.BASE_DIR)
+
+
 def _train_sft(config: Config, task, stage: str, out_dir: Path, examples_file: Path | None, run_sft,
                log_extractor_model) -> None:
     """What both SFT stages do, with the trainer functions their entry function imported (so each stage's import
@@ -222,10 +247,11 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
 
 
 def run_evaluate_articles(config: Config, variant: str) -> None:
-    """Score `variant` (a baseline such as `rule`, or `article_sft`: the adapter of `sft_articles`) through both
-    article stages on every article set of the task's article path into `reports/articles/<task>/<variant>/`,
-    replaced whole at the end as `run_evaluate` does; stamped by the task's article scorer (funding: the statement
-    match rule, the modes and thresholds, the chunking) and with the code hash."""
+    """Score `variant` (a baseline such as `rule`, or `article_sft` / `article_grpo`: the adapters of `sft_articles`
+    and `grpo_articles`) through both article stages on every article set of the task's article path into
+    `reports/articles/<task>/<variant>/`, replaced whole at the end as `run_evaluate` does; stamped by the task's
+    article scorer (funding: the statement match rule, the modes and thresholds, the chunking) and with the code
+    hash."""
     from sciextract.article_predict import evaluate_articles
     from sciextract.decoding import answer_grammar
     from sciextract.provenance import stage_code_hash

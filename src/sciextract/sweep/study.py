@@ -34,7 +34,7 @@ from optuna.trial import FrozenTrial, TrialState
 from sciextract import paths
 from sciextract.config import Config, SweepSettings, best_params_path, dotted_get, with_overrides
 from sciextract.errors import InputError
-from sciextract.io import write_json
+from sciextract.io import sha256_json, write_json
 from sciextract.predict import make_predictor, prediction_rows, score_rows
 from sciextract.sweep.report import write_plots, write_trials_csv
 from sciextract.sweep.storage import RequeueStaleTrial, open_storage, retried_from
@@ -96,7 +96,8 @@ def study_name(task: Task, config: Config) -> str:
     """`<prefix>-<task>-<hash>` of the fields and data a trial's result depends on.
 
     Left out: the fields a trial replaces, the run-control fields, and other tasks' settings
-    (`evaluate.<task>.*`, `grpo.rewards.<task>.*`), so tuning another task does not restart this sweep.
+    (`evaluate.<task>.*`, `grpo.rewards.<task>.*`), so tuning another task does not restart this sweep. The
+    rendered SFT examples and GRPO prompts are in: a changed prompt (task code, not a file) is a new study.
     """
     sections = {name: dataclasses.asdict(getattr(config, name)) for name in ("model", "sft", "grpo", "evaluate", "sweep")}
     ignored = {*searched_fields(config.sweep), *RUN_CONTROL_FIELDS, *budget_overrides(config.sweep)}
@@ -104,7 +105,10 @@ def study_name(task: Task, config: Config) -> str:
     values = {key: value for key, value in flatten(sections).items()
               if key not in ignored and not other_tasks & set(key.split(".")[1:-1])}
     data_dir = paths.data_dir(task.name)
-    digest = inputs_hash({"task": task.name, **values}, [data_dir / "sft.jsonl", data_dir / "rl.jsonl"])
+    rendered = sha256_json([task.sft_example(record) for record in task.load_split(data_dir, "sft")]
+                           + [task.rl_example(record) for record in task.load_split(data_dir, "rl")])
+    digest = inputs_hash({"task": task.name, "rendered": rendered, **values},
+                         [data_dir / "sft.jsonl", data_dir / "rl.jsonl"])
     return f"{config.tracking.experiment_prefix}-{task.name}-{digest[:12]}"
 
 

@@ -111,6 +111,10 @@ PassageParser = Callable[[list[dict]], list[tuple[str | None, Parsed]]]
 returns them."""
 
 
+ARTICLE_SOURCE_COLUMN = "source"
+"""The column of an article GRPO row (`ArticlePath.rl_rows`) holding the text its stage-1 prompt answers."""
+
+
 class ArticlePath(ABC):
     """A task's path from whole articles, for a task whose input is a passage users would first have to cut out of a
     paper (a funding statement): stage 1 copies the passages out of the article chunk by chunk, stage 2 is the task's
@@ -119,6 +123,9 @@ class ArticlePath(ABC):
 
     sft_steps_param: str
     """The dotted params key of the article SFT's step count (every other SFT setting is `sft`'s)."""
+    grpo_params: dict[str, str]
+    """The `grpo` fields the article GRPO takes from elsewhere in params: field -> dotted params key (every other
+    GRPO setting is `grpo`'s)."""
 
     @abstractmethod
     def prepare(self, config: Config, passage_dir: Path, out_dir: Path, mixture_file: Path, tokenizer) -> dict:
@@ -146,6 +153,21 @@ class ArticlePath(ABC):
     def rows(self, articles: list[dict], extractions: list, parse: PassageParser) -> list[dict]:
         """Prediction rows of a batch: the kept passages of each article joined and answered by stage 2 (`parse`:
         (raw answer, parsed) per record of the task's own input)."""
+
+    @abstractmethod
+    def rl_rows(self, config: Config, article_dir: Path, tokenizer) -> tuple[list[dict], dict]:
+        """GRPO rows of stage 1 from the rl articles under `article_dir`, and their counts: the stage-1 `prompt`, the
+        text it answers (`ARTICLE_SOURCE_COLUMN`), and the task's reward columns of the gold its passages should
+        yield."""
+
+    @abstractmethod
+    def stage2_record(self, source: str, answer: str) -> dict | None:
+        """The task's own record that stage 2 answers for one stage-1 `answer` on `source`: the passages it kept,
+        joined; None when it kept none."""
+
+    @abstractmethod
+    def nothing_found(self) -> str:
+        """The stage-2 answer that stands for a stage 1 that kept no passage, scored by the task's reward."""
 
 
 # -- the task -------------------------------------------------------------------------------------

@@ -30,10 +30,13 @@ from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
 from sciextract.config import Config, GRPOSettings
+from sciextract.decoding import answer_grammar
+from sciextract.errors import InputError
 from sciextract.generate import (GenerationSettings, chat_prompts, generate_token_ids, generate_transformers,
                                  vllm_available)
+from sciextract.io import sha256_json
 from sciextract.modeling import MERGED_FROM_FILE, load_policy, lora_config, resolve_base
-from sciextract.tasks.base import RewardFunction, Task, completion_text
+from sciextract.tasks.base import ARTICLE_SOURCE_COLUMN, RewardFunction, Task, completion_text
 from sciextract.tracking import inputs_hash
 from sciextract.train.rewards import reward_components, weighted_totals
 from sciextract.train.common import (
@@ -458,6 +461,13 @@ def _mean_logged(log_history: list[dict], key: str) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def grpo_run_hash(config: Config, prompt_rows: list[dict], source: Path, sft_dir: Path) -> str:
+    """The key of a GRPO run's checkpoints: params, model, the rl split, the SFT adapter, and the rendered prompt
+    rows in training order, so that a changed prompt (task code, not a file) trains anew instead of restoring."""
+    return inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": model_identity(config.model),
+                        "prompts": sha256_json(prompt_rows)}, [source, sft_dir])
+
+
 def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_dir: Path, out_dir: Path,
              checkpoint_root: Path, curve_path: Path) -> dict:
     """Train, checkpointing every `save_steps`; a rerun of the same config, data and SFT adapter resumes.
@@ -468,11 +478,24 @@ def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_
     dataset, policy, tokenizer, base = setup(task, config, data_dir, base_dir, sft_dir)
     functions, weights = task.reward_functions(config)
     recorder = RewardRecorder(functions, weights, config.grpo.num_generations)
-    run_hash = inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": model_identity(config.model)},
-                           [Path(data_dir) / "rl.jsonl", Path(sft_dir)])
+    return _fit_and_publish(task, config, dataset, policy, tokenizer, base, recorder,
+                            source=Path(data_dir) / "rl.jsonl", base_dir=base_dir, sft_dir=sft_dir, out_dir=out_dir,
+                            checkpoint_root=checkpoint_root, curve_path=curve_path, title=f"{task.name} GRPO adapter")
+
+
+def _fit_and_publish(task: Task, config: Config, dataset, policy, tokenizer, base: str, recorder: RewardRecorder, *,
+                     source: Path, base_dir: Path, sft_dir: Path, out_dir: Path,
+                     checkpoint_root: Path, curve_path: Path, title: str, bind: Callable | None = None,
+                     extra_logged: tuple[str, ...] = (), data_note: dict | None = None) -> dict:
+    """What both GRPO runs share: train (resuming a run of the same inputs), log the means of the output stats
+    (and of the `extra_logged` trainer log keys), publish the adapter with its card and the chain it applies to.
+    `bind` receives the trainer before training (for rewards that generate with the policy being trained)."""
+    run_hash = grpo_run_hash(config, dataset.to_list(), source, Path(sft_dir))
     checkpoints = checkpoint_dir(checkpoint_root, run_hash)
     trainer = trainer_for(config, dataset, policy, tokenizer, recorder, checkpoints,
                           [EmptyOutputAlarm(), StepMetricsCallback()])
+    if bind is not None:
+        bind(trainer)
     resume = last_checkpoint(checkpoints)
     started = time.perf_counter()
     train_or_restore(trainer, resume)
@@ -489,6 +512,7 @@ def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_
         "mean_completion_chars": _mean_logged(history, MEAN_CHARS_KEY),
         "mean_completion_tokens": _mean_logged(history, "completions/mean_length"),
         "redrawn_prompts_per_step": _mean_logged(history, REDRAWN_PROMPTS_KEY),
+        **{key.replace("/", "_"): _mean_logged(history, key) for key in extra_logged},
     }
     metrics = {
         **{key: round(value, 4) for key, value in logged.items() if value is not None},
@@ -502,11 +526,106 @@ def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_
     load_note = (f"This adapter was trained on `{base}` with the SFT adapter `{sft_dir}` merged in, not on the bare "
                  f"base; `{MERGED_FROM_FILE}` names both. `sciextract.modeling.load_policy(base_dir, this_folder, "
                  "model_config)` merges the chain for you.")
-    card = model_card(title=f"{task.name} GRPO adapter", base_model=base, stage="grpo", task=task.name,
-                      data={"split": f"{data_dir}/rl.jsonl", "prompts": len(dataset), "sft_adapter": str(sft_dir)},
+    card = model_card(title=title, base_model=base, stage="grpo", task=task.name,
+                      data={"split": str(source), "prompts": len(dataset), "sft_adapter": str(sft_dir),
+                            **(data_note or {})},
                       params={**dataclasses.asdict(config.grpo), "reward_weights": dict(
-                          zip([f.__name__ for f in functions], weights, strict=True))}, metrics=metrics,
+                          zip([f.__name__ for f in recorder.functions], recorder.weights, strict=True))},
+                      metrics=metrics,
                       load_note=load_note)
     publish_adapter(trainer, tokenizer, Path(out_dir), card,
                     extra_json={MERGED_FROM_FILE: {"base": base, "base_dir": str(base_dir), "sft_adapter": str(sft_dir)}})
     return metrics
+
+
+# -- GRPO on articles: stage 1 rewarded through stage 2 ---------------------------------------------
+
+EMPTY_EXTRACTION_KEY = "articles/empty_extraction_share"
+"""Share of a batch's stage-1 rollouts that kept no passage: a collapse to "nothing found" shows here first."""
+
+
+class StageTwoRewards:
+    """The task's reward functions applied to stage 2 of each stage-1 rollout: the passages a rollout kept
+    (`ArticlePath.stage2_record`) are answered by the policy being trained (greedy, the task's grammar, as
+    evaluation decodes), once per batch for all reward components, and that answer is what the task's functions
+    score against the row's gold; a rollout that kept nothing is scored as `ArticlePath.nothing_found`. Only the
+    stage-1 tokens are trained: stage 2 is the same weights answering, not a second rollout."""
+
+    def __init__(self, task: Task, config: Config):
+        self.task, self.config, self.path = task, config, task.article_path()
+        self.settings = GenerationSettings(max_new_tokens=config.grpo.max_completion_length,
+                                           batch_size=config.evaluate.batch_size,
+                                           stop_on_loop=config.evaluate.stop_on_loop)
+        self.trainer = None
+        self._last: tuple[tuple, list[str], float] | None = None
+
+    def bind(self, trainer) -> None:
+        self.trainer = trainer
+
+    def answers(self, completions: list, sources: list[str]) -> tuple[list[str], float]:
+        """Stage 2's answer to every rollout of the batch, and the share of rollouts that kept nothing."""
+        texts = [completion_text(completion) for completion in completions]
+        key = (tuple(texts), tuple(sources))
+        if self._last is None or self._last[0] != key:
+            records = [self.path.stage2_record(source, text) for source, text in zip(sources, texts, strict=True)]
+            asked = [index for index, record in enumerate(records) if record is not None]
+            answers = [self.path.nothing_found()] * len(texts)
+            for index, answer in zip(asked, self._generate([records[i] for i in asked]) if asked else [], strict=True):
+                answers[index] = answer
+            self._last = (key, answers, 1.0 - len(asked) / len(texts))
+        return self._last[1], self._last[2]
+
+    def _generate(self, records: list[dict]) -> list[str]:
+        if self.trainer is None:
+            raise RuntimeError("StageTwoRewards.bind(trainer) must come before the first reward")
+        tokenizer = self.trainer.processing_class
+        model = self.trainer.accelerator.unwrap_model(self.trainer.model)
+        prompts = chat_prompts(tokenizer, [self.task.prompt(record) for record in records])
+        tokens = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in prompts]
+        settings = dataclasses.replace(self.settings, grammar=answer_grammar(self.task, self.config, records))
+        training = model.training
+        try:
+            new_tokens = generate_token_ids(model, tokenizer, tokens, settings)
+        finally:
+            model.train(training)
+        return tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+
+    def wrap(self, function: RewardFunction, *, logs_extraction: bool) -> RewardFunction:
+        def reward(prompts: list, completions: list, *, log_metric, **columns) -> list[float]:
+            answers, empty_share = self.answers(completions, columns[ARTICLE_SOURCE_COLUMN])
+            if logs_extraction:
+                log_metric(EMPTY_EXTRACTION_KEY, empty_share)
+            return function(prompts, answers, log_metric=log_metric, **columns)
+
+        reward.__name__ = function.__name__
+        return reward
+
+
+def run_article_grpo(task: Task, config: Config, *, article_dir: Path, base_dir: Path, sft_dir: Path, out_dir: Path,
+                     checkpoint_root: Path, curve_path: Path) -> dict:
+    """GRPO on stage 1 of the task's article path, from the article SFT adapter: the prompts are the rl articles'
+    chunks (`ArticlePath.rl_rows`), the reward the task's own on stage 2's answer (`StageTwoRewards`). Checkpoints
+    and publishing as `run_grpo`; the metrics add the chunk counts and the mean share of empty extractions."""
+    from datasets import Dataset
+
+    if config.grpo.prompt_order != "shuffled":
+        raise InputError(config.params_file, "GRPO on articles trains its chunk prompts shuffled; the easy-to-hard "
+                                             "order is built for the task's own prompts", field="grpo.prompt_order")
+    path = task.article_path()
+    policy, tokenizer = load_policy(base_dir, sft_dir, config.model, for_training=True)
+    rows, counts = path.rl_rows(config, article_dir, tokenizer)
+    source = Path(article_dir) / "rl.jsonl"
+    if not rows:
+        raise InputError(source, f"no chunk of the rl articles has exact gold to train on ({counts})")
+    stage_two = StageTwoRewards(task, config)
+    functions, weights = task.reward_functions(config)
+    recorder = RewardRecorder([stage_two.wrap(function, logs_extraction=index == 0)
+                               for index, function in enumerate(functions)], weights, config.grpo.num_generations)
+    mlflow.log_metrics({f"rl_chunks/{name}": float(value) for name, value in counts.items()})
+    metrics = _fit_and_publish(task, config, Dataset.from_list(rows), policy, tokenizer, resolve_base(base_dir),
+                               recorder, source=source, base_dir=base_dir, sft_dir=sft_dir, out_dir=out_dir,
+                               checkpoint_root=checkpoint_root, curve_path=curve_path,
+                               title=f"{task.name} article GRPO adapter (stage 1 through stage 2)",
+                               bind=stage_two.bind, extra_logged=(EMPTY_EXTRACTION_KEY,),
+                               data_note={"chunks": counts})
+    return {**metrics, **{f"rl_chunks_{name}": value for name, value in counts.items()}}

@@ -11,7 +11,7 @@ import mlflow
 import torch
 
 from sciextract.config import Config, ModelConfig
-from sciextract.io import read_records
+from sciextract.io import read_records, sha256_json
 from sciextract.modeling import load_causal_lm, load_tokenizer, lora_config, resolve_base
 from sciextract.tasks.base import Task
 from sciextract.tracking import inputs_hash
@@ -216,14 +216,21 @@ def _mean_loss(log_history: list[dict]) -> float:
     return float(sum(losses) / len(losses)) if losses else float("nan")
 
 
+def sft_run_hash(config: Config, examples: list[dict], source: Path, base_dir: Path) -> str:
+    """The key of an SFT run's checkpoints: params, model, the split and base files, and the rendered examples,
+    so that a changed prompt or target rendering (task code, not a file) trains anew instead of restoring an
+    adapter trained on the old text."""
+    return inputs_hash({"sft": dataclasses.asdict(config.sft), "model": model_identity(config.model),
+                        "examples": sha256_json(examples)}, [source, base_dir])
+
+
 def run_sft(task: Task, config: Config, *, data_dir: Path, base_dir: Path, out_dir: Path,
             checkpoint_root: Path, curve_path: Path, examples_file: Path | None = None) -> dict:
     """Train, checkpointing every `save_steps`; a rerun of the same config resumes; returns metrics. The examples
     are the task's sft split under `data_dir`, or those of `examples_file` when given."""
     dataset, model, tokenizer, base = setup(task, config, data_dir, base_dir, examples_file)
     source = Path(examples_file) if examples_file is not None else Path(data_dir) / "sft.jsonl"
-    run_hash = inputs_hash({"sft": dataclasses.asdict(config.sft), "model": model_identity(config.model)},
-                           [source, Path(base_dir)])
+    run_hash = sft_run_hash(config, dataset.to_list(), source, Path(base_dir))
     trainer = trainer_for(config, dataset, model, tokenizer, checkpoint_dir(checkpoint_root, run_hash),
                           [StepMetricsCallback()])
     kept = len(trainer.train_dataset)

@@ -7,14 +7,18 @@ from pathlib import Path
 
 from sciextract.config import Config
 from sciextract.tasks.base import ArticlePath, ChatGenerator, PassageLocator, PassageParser, Task
-from sciextract.tasks.funding.article import (ArticleExtraction, article_inputs, article_rows, model_extractions,
-                                              stage1_decoding)
+from sciextract.tasks.funding.article import (ArticleExtraction, article_inputs, article_rows, load_article_records,
+                                              model_extractions, stage1_decoding)
 from sciextract.tasks.funding.article_data import article_eval_sets, prepare_articles
+from sciextract.tasks.funding.article_rl import chunk_prompt_rows, stage2_record
 from sciextract.tasks.funding.article_rules import locate_statements_by_rules
 
 
 class FundingArticles(ArticlePath):
     sft_steps_param = "data.funding.article.sft_max_steps"
+    grpo_params = {"grpo.max_steps": "data.funding.article.grpo_max_steps",
+                   "grpo.beta": "data.funding.article.grpo_beta",
+                   "grpo.entropy_coef": "data.funding.article.grpo_entropy_coef"}
 
     def __init__(self, task: Task):
         self.task = task
@@ -41,3 +45,16 @@ class FundingArticles(ArticlePath):
 
     def rows(self, articles: list[dict], extractions: list[ArticleExtraction], parse: PassageParser) -> list[dict]:
         return article_rows(articles, extractions, parse)
+
+    def rl_rows(self, config: Config, article_dir: Path, tokenizer) -> tuple[list[dict], dict]:
+        settings = config.data.funding.article
+        rows, counts = chunk_prompt_rows(self.task, load_article_records(Path(article_dir) / "rl.jsonl"), tokenizer,
+                                         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+                                         empty_chunk_share=settings.empty_chunk_share, seed=config.data.funding.seed)
+        return rows, dict(counts)
+
+    def stage2_record(self, source: str, answer: str) -> dict | None:
+        return stage2_record(source, answer)
+
+    def nothing_found(self) -> str:
+        return self.task.render_answer([])
