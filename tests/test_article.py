@@ -210,9 +210,12 @@ def test_synthetic_articles_are_deterministic_and_hold_their_statements():
 
 def test_extract_examples_answer_each_chunk_with_the_statements_whole_inside_it(tokenizer):
     article = {"id": "x", "text": FILLER * 12 + STATEMENT + " " + FILLER * 12, "funding_statements": [STATEMENT]}
-    examples, counts = extract_examples([article], tokenizer, chunk_tokens=64, chunk_overlap=32)
+    # a gold statement its article does not hold: every chunk would be taught "no funding", so the article is left out
+    lost = {"id": "lost", "text": FILLER * 3, "funding_statements": ["Funded by nobody we can find."]}
+    examples, counts = extract_examples([article, lost], tokenizer, chunk_tokens=64, chunk_overlap=32)
     answers = [json.loads(e["completion"][0]["content"])["statements"] for e in examples]
-    assert counts["chunks"] == len(examples) > 2
+    assert counts["chunks"] == len(examples) > 2 and counts["unlocated_articles"] == 1
+    assert examples == extract_examples([article], tokenizer, chunk_tokens=64, chunk_overlap=32)[0]
     assert [STATEMENT] in answers and [] in answers
     for example, answer in zip(examples, answers):
         assert all(statement in example["prompt"][1]["content"] for statement in answer)

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from sciextract.config import Config, ModelConfig
-from sciextract.decoding import BatchConstraint, _template, accepts, answer_grammar, prompt_grammars
+from sciextract.decoding import (BatchConstraint, _template, accepts, answer_grammar, copies_substrings,
+                                 prompt_grammars)
 from sciextract.generate import GenerationSettings, chat_prompts, generate_token_ids, generate_transformers
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding.data import load_funding_records
@@ -97,6 +98,18 @@ def test_copied_sciie_spans_are_substrings_of_the_sentence_asked(tokenizer):
     assert answer_grammar(SciIETask(), config) == sciie_grammar("end2end", "mimic")  # the stamp's grammar
     config.decoding.structured = {"sciie": False}
     assert answer_grammar(SciIETask(), config, [record]) is None
+
+
+def test_copied_funding_statements_leave_the_statement_answer_one_grammar():
+    """`copied_substrings.funding` holds stage 1's statements to the chunk; the statement answer copies nothing, so
+    it keeps the one grammar (compiled once for the batch) and its evaluation is not stamped as copied."""
+    config = Config()
+    config.decoding.copied_substrings = {"funding": True}
+    records = [{"funding_statement": "Funded by the NSF."}, {"funding_statement": "Funded by the ERC."}]
+    assert answer_grammar(FundingTask(), config, records) is FUNDING_GRAMMAR
+    assert not copies_substrings(FundingTask(), config)
+    config.decoding.copied_substrings = {"sciie": True}
+    assert copies_substrings(SciIETask(), config)
 
 
 def test_mimic_plan_steps_come_in_order_and_each_ends_at_its_cap(tokenizer):

@@ -187,5 +187,14 @@ def test_run_hashes_change_with_the_rendered_text_not_only_with_files(tmp_path, 
     assert key == sft_run_hash(config, [dict(e) for e in examples], funding_file, tmp_path / "base")
     assert key != sft_run_hash(config, reworded, funding_file, tmp_path / "base")
     prompts = [task.rl_example(r) for r in records]
-    assert grpo_run_hash(config, prompts, funding_file, tmp_path / "base") != grpo_run_hash(
-        config, prompts[::-1], funding_file, tmp_path / "base")
+    sft = tmp_path / "sft"
+    sft.mkdir()
+    (sft / "adapter_model.safetensors").write_bytes(b"weights")
+    (sft / "README.md").write_text("train_seconds: 700")
+    key = grpo_run_hash(config, prompts, funding_file, sft)
+    assert key != grpo_run_hash(config, prompts[::-1], funding_file, sft)
+    # a restored SFT republishes its card: same weights, same GRPO key (GRPO restores instead of retraining)
+    (sft / "README.md").write_text("train_seconds: 3")
+    assert grpo_run_hash(config, prompts, funding_file, sft) == key
+    (sft / "adapter_model.safetensors").write_bytes(b"other weights")
+    assert grpo_run_hash(config, prompts, funding_file, sft) != key

@@ -183,10 +183,11 @@ class FundingArticleConfig:
     tuned by a measurement. The default pipeline's SFT does not read it."""
     empty_chunk_share: float = 0.25
     """Largest share of extract examples whose answer is `{"statements": []}`, and of article GRPO prompts whose chunk
-    holds no statement; such chunks are sampled down to this share, those with one are all kept. Three in four chunks hold no statement: an adapter trained on
-    the chunks as they come (75% empty, 100 steps) answered every test chunk with `{"statements": []}`, one trained
-    at 0.25 copied a sentence out of most chunks (stage-1 precision 0.39, recall 0.54; README, "Funding from whole
-    articles"). The right share lies between; not yet measured."""
+    holds no statement; such chunks are sampled down to this share, those with one are all kept. Three in four
+    chunks hold no statement: an adapter trained on the chunks as they come (75% empty, 100 steps) answered every
+    test chunk with `{"statements": []}`, one trained at 0.25 copied a sentence out of most chunks (stage-1
+    precision 0.39, recall 0.54; README, "Funding from whole articles"). The right share lies between; not yet
+    measured."""
     sft_max_steps: int = 160
     """Optimizer steps of the article SFT (`sft_articles`; the other SFT settings are `sft`'s). params.yaml sets 100:
     970 s on 2 cores with 500 articles (9.7 s a step: the extract examples are longer than the statement ones)."""

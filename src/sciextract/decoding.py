@@ -172,12 +172,18 @@ def vllm_structured_outputs(grammar: Grammar | None) -> dict:
     return {"structured_outputs": StructuredOutputsParams(grammar=grammar.lark)}
 
 
+def copies_substrings(task: Task, config: Config) -> bool:
+    """Whether `task`'s own answers are held to substrings of their input: `decoding.copied_substrings` names it and
+    its answer copies from its input (funding's statement answer does not; its stage 1 does, see the article path)."""
+    return task.answer_copies_input and config.decoding.copied_substrings_for(task.name)
+
+
 def answer_grammar(task: Task, config: Config, records: list[dict] | None = None) -> GrammarChoice:
     """The grammar a model variant of `task` generates under: the task's own unless `decoding.structured` turns it
     off (what `make_predictor` applies and evaluation stamps); for the `records` asked, one grammar each where
-    `decoding.copied_substrings` names the task."""
+    `copies_substrings`."""
     if not config.decoding.structured_for(task.name):
         return None
-    if records is not None and config.decoding.copied_substrings_for(task.name):
+    if records is not None and copies_substrings(task, config):
         return [task.output_grammar(config, record) for record in records]
     return task.output_grammar(config)

@@ -121,15 +121,15 @@ def run_sft_stage(config: Config, out_dir: Path | None = None) -> None:
 
 
 def run_sft_articles(config: Config) -> None:
-    """The one adapter of both article stages, trained on the article SFT mixture for the article path's own step
-    count (`data.funding.article.sft_max_steps`; every other setting is `sft`'s) into `models/<task>/article_sft`."""
+    """The one adapter of both article stages, trained on the article SFT mixture into `models/<task>/article_sft`;
+    `sft` settings except those the article path takes from its own params (`ArticlePath.sft_params`: funding's
+    steps)."""
     from sciextract.tasks import get_task
     from sciextract.train.common import log_extractor_model
     from sciextract.train.sft import run_sft
 
     task = get_task(config.task)
-    steps_param = task.article_path().sft_steps_param
-    config = with_overrides(config, {"sft.max_steps": dotted_get(to_dict(config), steps_param)}, source=steps_param)
+    config = _article_overrides(config, task.article_path().sft_params)
     _train_sft(config, task, "sft_articles", paths.adapter_dir(task.name, "article_sft"),
                article_data_dir(task.name) / ARTICLE_MIXTURE, run_sft, log_extractor_model)
 
@@ -143,10 +143,7 @@ def run_grpo_articles(config: Config) -> None:
     from sciextract.train.grpo import run_article_grpo
 
     task = get_task(config.task)
-    articles = task.article_path()
-    values = to_dict(config)
-    config = with_overrides(config, {field: dotted_get(values, key) for field, key in articles.grpo_params.items()},
-                            source=str(config.params_file))
+    config = _article_overrides(config, task.article_path().grpo_params)
     data_dir = article_data_dir(task.name)
     sft_dir, out_dir = paths.adapter_dir(task.name, "article_sft"), paths.adapter_dir(task.name, "article_grpo")
     curve = paths.curve_path(task.name, out_dir.name)
@@ -157,6 +154,13 @@ def run_grpo_articles(config: Config) -> None:
                                    curve_path=curve)
         _log_training_outputs(config, out_dir, metrics, curve)
         log_extractor_model(config, task=task.name, adapter=out_dir, base_dir=paths.BASE_DIR)
+
+
+def _article_overrides(config: Config, fields: dict[str, str]) -> Config:
+    """`config` with each trainer field of an article stage set from the params key the article path names for it."""
+    values = to_dict(config)
+    return with_overrides(config, {field: dotted_get(values, key) for field, key in fields.items()},
+                          source=str(config.params_file))
 
 
 def _train_sft(config: Config, task, stage: str, out_dir: Path, examples_file: Path | None, run_sft,
@@ -206,7 +210,7 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
 
     The outputs are written to a new folder that replaces `reports/eval/<task>/<name>/` whole at the end, so a
     killed run leaves the previous evaluation as it was, never new predictions beside an old metrics.json."""
-    from sciextract.decoding import answer_grammar
+    from sciextract.decoding import answer_grammar, copies_substrings
     from sciextract.predict import evaluation_sets, make_predictor, prediction_rows, score_rows, variant_adapter
     from sciextract.provenance import stage_code_hash
     from sciextract.tasks import get_task
@@ -231,7 +235,8 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
                 rows = prediction_rows(task, records, predictor(records))
                 seconds = time.perf_counter() - started
                 report, documents = score_rows(task, config, records, rows)
-                report["stamp"].update(_evaluation_stamp(config, name, set_name, adapter, grammar, code_hash))
+                report["stamp"].update(_evaluation_stamp(config, name, set_name, adapter, grammar, code_hash,
+                                                        copies_substrings(task, config)))
                 if oracle_samples:
                     outputs = [raw for raw, _ in predictor(records, samples=oracle_samples)]
                     sampled = task.score_samples(records, [outputs[i:i + oracle_samples]
@@ -253,7 +258,7 @@ def run_evaluate_articles(config: Config, variant: str) -> None:
     article scorer (funding: the statement match rule, the modes and thresholds, the chunking) and with the code
     hash."""
     from sciextract.article_predict import evaluate_articles
-    from sciextract.decoding import answer_grammar
+    from sciextract.decoding import answer_grammar, copies_substrings
     from sciextract.provenance import stage_code_hash
     from sciextract.tasks import get_task
 
@@ -276,7 +281,8 @@ def run_evaluate_articles(config: Config, variant: str) -> None:
                 report, documents = evaluate_articles(task, config, str(adapter) if adapter else variant, records,
                                                       predictions)
                 seconds = time.perf_counter() - started
-                report["stamp"].update(_evaluation_stamp(config, variant, set_name, adapter, grammar, code_hash))
+                report["stamp"].update(_evaluation_stamp(config, variant, set_name, adapter, grammar, code_hash,
+                                                        copies_substrings(task, config)))
                 results[set_name] = report
                 write_jsonl(staging / "predictions" / f"{set_name}.documents.jsonl", documents)
                 _log_evaluation(set_name, report, [row for _, row in read_records(predictions)], seconds)
@@ -284,7 +290,8 @@ def run_evaluate_articles(config: Config, variant: str) -> None:
         mlflow.log_artifact(str(out_dir / "metrics.json"))
 
 
-def _evaluation_stamp(config: Config, variant: str, set_name: str, adapter: Path | None, grammar, code_hash: str) -> dict:
+def _evaluation_stamp(config: Config, variant: str, set_name: str, adapter: Path | None, grammar, code_hash: str,
+                      copied: bool) -> dict:
     """What an evaluate stage adds to a scorer's stamp: the system (variant, base, adapter) and the generation
     settings, the grammar the same for every variant so that rule and model rows stay comparable."""
     return {"variant": variant, "set": set_name, "base_model": config.model.base,
@@ -292,7 +299,7 @@ def _evaluation_stamp(config: Config, variant: str, set_name: str, adapter: Path
             "decoding": "sampled" if config.evaluate.do_sample else "greedy",
             "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash,
             "grammar": grammar.name if grammar is not None else None,
-            "copied_substrings": config.decoding.copied_substrings_for(config.task)}
+            "copied_substrings": copied}
 
 
 def _log_evaluation(set_name: str, report: dict, rows: list[dict], seconds: float) -> None:

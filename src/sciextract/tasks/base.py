@@ -121,8 +121,9 @@ class ArticlePath(ABC):
     own prompt on the passages kept, both stages on one adapter. The article stages (pipelines/article/dvc.yaml),
     `sciextract predict` on articles and the article evaluation call only these methods."""
 
-    sft_steps_param: str
-    """The dotted params key of the article SFT's step count (every other SFT setting is `sft`'s)."""
+    sft_params: dict[str, str]
+    """The `sft` fields the article SFT takes from elsewhere in params: field -> dotted params key (every other SFT
+    setting is `sft`'s)."""
     grpo_params: dict[str, str]
     """The `grpo` fields the article GRPO takes from elsewhere in params: field -> dotted params key (every other
     GRPO setting is `grpo`'s)."""
@@ -185,6 +186,9 @@ class Task(ABC):
     """Reward components of the task and their default weights."""
     articles: ArticlePath | None = None
     """The task's path from whole articles, if it has one (see `ArticlePath`)."""
+    answer_copies_input: bool = False
+    """Whether the task's own answer copies text out of its input (SciIE entities), so that
+    `decoding.copied_substrings` gives each record a grammar of its own (`output_grammar(config, record)`)."""
 
     def article_path(self) -> ArticlePath:
         """`articles`, or an error saying this task reads no whole articles."""

@@ -26,6 +26,7 @@ from pathlib import Path
 import mlflow
 import torch
 import torch.nn.functional as F
+from peft.utils.constants import SAFETENSORS_WEIGHTS_NAME
 from transformers import TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
@@ -462,10 +463,14 @@ def _mean_logged(log_history: list[dict], key: str) -> float | None:
 
 
 def grpo_run_hash(config: Config, prompt_rows: list[dict], source: Path, sft_dir: Path) -> str:
-    """The key of a GRPO run's checkpoints: params, model, the rl split, the SFT adapter, and the rendered prompt
-    rows in training order, so that a changed prompt (task code, not a file) trains anew instead of restoring."""
+    """The key of a GRPO run's checkpoints: params, model, the rl split, the SFT adapter's weights, and the rendered
+    prompt rows in training order, so that a changed prompt (task code, not a file) trains anew instead of restoring.
+
+    Only the weights file of the SFT folder counts: an SFT restored from its checkpoint republishes its card (with
+    that run's seconds) and PEFT writes `target_modules` in set order, so hashing the whole folder retrained GRPO
+    (7 minutes on 2 cores) after every restore of the same SFT weights."""
     return inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": model_identity(config.model),
-                        "prompts": sha256_json(prompt_rows)}, [source, sft_dir])
+                        "prompts": sha256_json(prompt_rows)}, [source, Path(sft_dir) / SAFETENSORS_WEIGHTS_NAME])
 
 
 def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_dir: Path, out_dir: Path,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,6 +123,46 @@ def chunk_article(text: str, tokenizer, chunk_tokens: int, chunk_overlap: int) -
         if last >= len(offsets):
             return chunks
         first += chunk_tokens - chunk_overlap
+
+
+@dataclass(frozen=True)
+class GoldChunk:
+    article: dict
+    text: str
+    """The cleaned article."""
+    places: list[tuple[int, int]]
+    """Where the article's gold statements lie in `text`, in article order."""
+    chunk: Chunk
+
+
+def gold_chunks(articles: list[dict], tokenizer, chunk_tokens: int, chunk_overlap: int,
+                counts: Counter) -> Iterator[GoldChunk]:
+    """Every chunk of every gold article, cut as inference cuts it, with the places of the article's gold statements.
+    An article with a gold statement that its text does not hold is left out and counted in
+    `counts["unlocated_articles"]`: its chunks would be answered as if they held no funding."""
+    for article in articles:
+        text = clean_article(article["text"])
+        places = []
+        for statement in article["funding_statements"]:
+            wanted = clean_article(statement)
+            at = text.find(wanted)
+            if at < 0:
+                counts["unlocated_articles"] += 1
+                break
+            places.append((at, at + len(wanted)))
+        else:
+            places.sort()
+            for chunk in chunk_article(text, tokenizer, chunk_tokens, chunk_overlap):
+                yield GoldChunk(article, text, places, chunk)
+
+
+def empty_chunk_room(with_statements: int, empty_chunk_share: float) -> int:
+    """How many chunks answered with no statement may join `with_statements` chunks that hold one, so that the
+    empty ones make up at most `empty_chunk_share` of the whole (three in four chunks hold none, and at that share
+    SFT learnt to answer only `{"statements": []}`)."""
+    if not 0.0 <= empty_chunk_share < 1.0:
+        raise ValueError(f"empty_chunk_share must lie in [0, 1), got {empty_chunk_share}")
+    return int(with_statements * empty_chunk_share / (1.0 - empty_chunk_share))
 
 
 def extract_prompt(chunk_text: str) -> Messages:

@@ -20,19 +20,8 @@ import random
 from collections import Counter
 
 from sciextract.tasks.base import ARTICLE_SOURCE_COLUMN, Task
-from sciextract.tasks.funding.article import (chunk_article, clean_article, extract_prompt, joined_statements,
+from sciextract.tasks.funding.article import (empty_chunk_room, extract_prompt, gold_chunks, joined_statements,
                                               kept_statements)
-
-def _gold_places(text: str, statements: list[str]) -> list[tuple[int, int]] | None:
-    """Where each gold statement lies in the cleaned article, in article order; None when one is not found."""
-    places = []
-    for statement in statements:
-        wanted = clean_article(statement)
-        at = text.find(wanted)
-        if at < 0:
-            return None
-        places.append((at, at + len(wanted)))
-    return sorted(places)
 
 
 def chunk_prompt_rows(task: Task, articles: list[dict], tokenizer, *, chunk_tokens: int, chunk_overlap: int,
@@ -41,32 +30,24 @@ def chunk_prompt_rows(task: Task, articles: list[dict], tokenizer, *, chunk_toke
     reward columns of the chunk's gold), in a seeded order, and counts: `chunks`, `with_funding`, `without_funding`
     (before sampling), `without_funding_kept`, `partial_chunks` (left out) and `unlocated_articles` (a gold
     statement not found in the article text: every chunk of it left out)."""
-    if not 0.0 <= empty_chunk_share < 1.0:
-        raise ValueError(f"empty_chunk_share must lie in [0, 1), got {empty_chunk_share}")
     counts = Counter(chunks=0, with_funding=0, without_funding=0, without_funding_kept=0, partial_chunks=0,
                      unlocated_articles=0)
     found, empty = [], []
-    for article in articles:
-        text = clean_article(article["text"])
-        places = _gold_places(text, article["funding_statements"])
-        if places is None:
-            counts["unlocated_articles"] += 1
+    for gold in gold_chunks(articles, tokenizer, chunk_tokens, chunk_overlap, counts):
+        chunk, places = gold.chunk, gold.places
+        counts["chunks"] += 1
+        inside = [(start, end) for start, end in places if chunk.start <= start and end <= chunk.end]
+        touching = [(start, end) for start, end in places if start < chunk.end and end > chunk.start]
+        if touching and len(inside) < len(places):
+            counts["partial_chunks"] += 1
             continue
-        for chunk in chunk_article(text, tokenizer, chunk_tokens, chunk_overlap):
-            counts["chunks"] += 1
-            inside = [(start, end) for start, end in places if chunk.start <= start and end <= chunk.end]
-            touching = [(start, end) for start, end in places if start < chunk.end and end > chunk.start]
-            if touching and len(inside) < len(places):
-                counts["partial_chunks"] += 1
-                continue
-            record = {"funding_statement": joined_statements([text[start:end] for start, end in inside]),
-                      "funders": article["funders"] if inside else []}
-            row = {"prompt": extract_prompt(chunk.text), ARTICLE_SOURCE_COLUMN: chunk.text,
-                   **task.reward_columns(record)}
-            (found if inside else empty).append(row)
+        record = {"funding_statement": joined_statements([gold.text[start:end] for start, end in inside]),
+                  "funders": gold.article["funders"] if inside else []}
+        row = {"prompt": extract_prompt(chunk.text), ARTICLE_SOURCE_COLUMN: chunk.text, **task.reward_columns(record)}
+        (found if inside else empty).append(row)
     counts["with_funding"], counts["without_funding"] = len(found), len(empty)
     rng = random.Random(f"sciextract-funding-rl-chunks:{seed}")
-    room = min(len(empty), int(len(found) * empty_chunk_share / (1.0 - empty_chunk_share)))
+    room = min(len(empty), empty_chunk_room(len(found), empty_chunk_share))
     rows = found + rng.sample(empty, room)
     counts["without_funding_kept"] = room
     rng.shuffle(rows)

@@ -15,7 +15,7 @@ from sciextract.tasks.funding.article_rules import locate_statements_by_rules
 
 
 class FundingArticles(ArticlePath):
-    sft_steps_param = "data.funding.article.sft_max_steps"
+    sft_params = {"sft.max_steps": "data.funding.article.sft_max_steps"}
     grpo_params = {"grpo.max_steps": "data.funding.article.grpo_max_steps",
                    "grpo.beta": "data.funding.article.grpo_beta",
                    "grpo.entropy_coef": "data.funding.article.grpo_entropy_coef"}

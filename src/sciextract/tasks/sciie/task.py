@@ -127,6 +127,7 @@ class SciIETask(Task):
     board = BOARD
     answer_fields = ("ner", "rel")
     text_key = "sentence"
+    answer_copies_input = True
     default_reward_weights = DEFAULT_REWARD_WEIGHTS
 
     def __init__(self) -> None:
