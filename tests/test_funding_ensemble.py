@@ -95,16 +95,18 @@ def test_the_command_refuses_what_it_cannot_do(tmp_path):
     assert main([*base, str(first), str(first), "--mode", "intersection"]) == 2
     assert main([*base, str(first), str(first), "--threshold", "0.7"]) == 2
     assert main([*base, str(first)]) == 2
+    assert main(["ensemble", "--task", "sciie", "--output", str(out), "--predictions", str(first), str(first)]) == 2
     assert not out.exists()
 
 
 def test_a_statement_missing_from_a_later_file_is_an_error_naming_it(tmp_path):
     from sciextract.config import Config
     from sciextract.tasks.funding.ensemble import ensemble_files
+    from sciextract.tasks.funding.task import FundingTask
 
     first = write(tmp_path / "a.jsonl", [{"id": key, "funding_statement": text, "predicted_funders": []}
                                          for key, text in zip("ab", STATEMENTS)])
     other = write(tmp_path / "b.jsonl", [{"id": "b", "funding_statement": STATEMENTS[1], "predicted_funders": []}])
     with pytest.raises(InputError, match="b.jsonl") as error:
-        ensemble_files(Config(), [first, other], tmp_path / "out.jsonl", mode="union")
+        ensemble_files(FundingTask(), Config(), [first, other], tmp_path / "out.jsonl", mode="union")
     assert "'a'" in str(error.value)

@@ -139,18 +139,11 @@ def cmd_reward(args):
 
 
 def cmd_ensemble(args):
-    if args.task == "funding":
-        from sciextract.tasks.funding.ensemble import ensemble_files as funding_ensemble
+    from sciextract.tasks import get_task
 
-        if args.cluster_threshold is not None or args.threshold is not None:
-            raise InputError("--threshold", "--cluster-threshold and --threshold are review options: a funding "
-                             "ensemble matches funder names as the evaluator does (`evaluate.funding` in params)")
-        funding_ensemble(_config(args), args.predictions, args.output, mode=args.mode)
-        return
-    from sciextract.tasks.review.ensemble import ensemble_files
-
-    ensemble_files(_config(args), args.predictions, args.output, mode=args.mode,
-                   cluster_threshold=args.cluster_threshold, threshold=args.threshold)
+    config = _config(args)
+    get_task(config.task).ensemble(config, args.predictions, args.output, mode=args.mode,
+                                   cluster_threshold=args.cluster_threshold, threshold=args.threshold)
 
 
 def cmd_calibrate_threshold(args):
@@ -250,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reward)
 
     p = sub.add_parser("ensemble", help="combine two or more systems' review or funding prediction files into one")
-    p.add_argument("--task", choices=["review", "funding"], required=True)
+    p.add_argument("--task", required=True, help="a task with an ensemble: funding or review")
     p.add_argument("--predictions", required=True, type=Path, nargs="+",
                    help="prediction JSONL files on the same articles or statements; the first is the preferred system")
     p.add_argument("--mode", choices=["union", "intersection"], default="union", help="funding: union only")

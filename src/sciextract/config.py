@@ -358,9 +358,9 @@ class SFTSettings:
     max_examples: int = 0
     """Train on at most this many examples of the split (0: all)."""
     attn_implementation: str | None = None
-    """Attention kernel for SFT only; null uses `model.attn_implementation`. On CPU `eager` trains ~20%
-    faster than `sdpa`, whose flash kernel has a slow backward, while `sdpa` generates 2.5x faster at
-    batch 32 (bench/bench_sft.py and bench/bench_generation.py with `--attn`)."""
+    """Attention kernel for SFT only; null uses `model.attn_implementation`. On CPU `eager` trains at the
+    speed of `sdpa` but keeps every layer's fp32 L x L probabilities for the backward pass (+2.7 GiB RSS at
+    768 tokens, bench/bench_sft.py with `--attn`)."""
     save_steps: int = 25
     """Checkpoint interval; a rerun after a kill resumes from the newest checkpoint."""
     logging_steps: int = 5

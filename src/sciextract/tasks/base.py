@@ -364,6 +364,13 @@ class Task(ABC):
     def report_table(self, report: dict) -> str:
         """The report as a short plain-text table (what `sciextract score` prints)."""
 
+    def ensemble(self, config: Config, prediction_files: list[Path], output: Path, *, mode: str,
+                 cluster_threshold: float | None = None, threshold: float | None = None) -> dict:
+        """`sciextract ensemble`: prediction files of several systems on the same inputs combined into one
+        prediction file (the first file's system preferred); returns a summary. `cluster_threshold` and
+        `threshold` are the cosine thresholds of a task that matches answers by embeddings (review)."""
+        raise InputError(None, f"task '{self.name}' has no ensemble (funding and review have one)", field="--task")
+
     def oracle_samples(self, config: Config) -> int:
         """K sampled outputs per record for an oracle Best@K report; 0 (the default) draws none."""
         return 0

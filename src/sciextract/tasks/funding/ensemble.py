@@ -22,9 +22,9 @@ from pathlib import Path
 from sciextract.config import Config
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_jsonl
+from sciextract.tasks.base import Task
 from sciextract.tasks.funding.fuzzy import name_similarity
 from sciextract.tasks.funding.score import listed_items
-from sciextract.tasks.funding.task import FundingTask
 from sciextract.tasks.funding.text import normalize_award_id, normalize_text
 
 
@@ -68,14 +68,13 @@ def union_funders(answers: list[list[dict]], mode: str, threshold: float) -> lis
     return combined
 
 
-def ensemble_files(config: Config, prediction_files: list[Path], output: Path, *, mode: str) -> dict:
+def ensemble_files(task: Task, config: Config, prediction_files: list[Path], output: Path, *, mode: str) -> dict:
     """The union of two or more funding prediction files on the same statements, written as one prediction file
     (`predicted_funders`), which `sciextract score` reads like any other. Returns a summary."""
     if mode != "union":
         raise InputError(None, f"funding ensembles are unions only, not '{mode}'", field="--mode")
     if len(prediction_files) < 2:
         raise InputError(None, "an ensemble needs at least two prediction files", field="--predictions")
-    task = FundingTask()
     settings = config.evaluate.funding
     first_rows = read_prediction_rows(prediction_files[0])
     statements = []

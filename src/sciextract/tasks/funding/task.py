@@ -23,6 +23,7 @@ from sciextract.tasks.funding.article_score import article_stamp, score_articles
 from sciextract.tasks.funding.articles import FundingArticles
 from sciextract.tasks.funding.board import BOARD, LEVELS
 from sciextract.tasks.funding.data import canonical_funders, load_funding_records
+from sciextract.tasks.funding.ensemble import ensemble_files
 from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
 from sciextract.tasks.funding.parse import GROUNDING_COUNTS, ground_funders, parse_funders, render_funders
 from sciextract.tasks.funding.rewards import DEFAULT_REWARD_WEIGHTS, component_reward
@@ -152,6 +153,15 @@ class FundingTask(Task):
     # -- evaluation -----------------------------------------------------------------------------
     def baselines(self, config: Config) -> dict[str, Callable[[dict], Any]]:
         return {"rule": lambda record: extract_funders_by_rules(record["funding_statement"])}
+
+    def ensemble(self, config: Config, prediction_files: list[Path], output: Path, *, mode: str,
+                 cluster_threshold: float | None = None, threshold: float | None = None) -> dict:
+        """The union of the files; funder names are matched as the evaluator matches them."""
+        if cluster_threshold is not None or threshold is not None:
+            raise InputError(None, "--cluster-threshold and --threshold are review options: a funding ensemble "
+                                   "matches funder names as the evaluator does (`evaluate.funding` in params)",
+                             field="--threshold")
+        return ensemble_files(self, config, prediction_files, output, mode=mode)
 
     def prediction_row(self, record: dict, raw_output: str | None, parsed: Parsed) -> dict:
         return {

@@ -24,9 +24,9 @@ from scipy.sparse.csgraph import connected_components
 from sciextract.config import Config
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_jsonl
+from sciextract.tasks.base import Task
 from sciextract.tasks.review.encoder import EmbeddingTable, cosine_similarities, embed_texts, load_encoder
 from sciextract.tasks.review.postprocess import concern_texts, postprocess
-from sciextract.tasks.review.task import ReviewTask
 
 CLUSTER_THRESHOLD_FLOOR = 0.9
 """Lowest cluster threshold accepted for union ensembles (see the module docstring)."""
@@ -94,7 +94,7 @@ def intersection_ensemble(model_concerns: list[list[dict]], table: EmbeddingTabl
     return [concern for concern, kept in zip(preferred, keep, strict=True) if kept]
 
 
-def ensemble_files(config: Config, prediction_files: list[Path], output: Path, *, mode: str,
+def ensemble_files(task: Task, config: Config, prediction_files: list[Path], output: Path, *, mode: str,
                    cluster_threshold: float | None = None, threshold: float | None = None) -> dict:
     """Combine prediction files of two or more models on the same articles into one prediction file.
 
@@ -112,7 +112,6 @@ def ensemble_files(config: Config, prediction_files: list[Path], output: Path, *
         check_cluster_threshold(cluster_threshold)
     first_rows = read_prediction_rows(prediction_files[0])
     articles = [{"id": str(row.get("id")), "source": row.get("source")} for _, row in first_rows]
-    task = ReviewTask()
     per_model = []
     for path in prediction_files:
         aligned = task.join_predictions(articles, first_rows if path == prediction_files[0] else read_prediction_rows(path), path=path)

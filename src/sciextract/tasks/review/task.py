@@ -38,6 +38,7 @@ from sciextract.tasks.review.data import (
     with_paper_text,
 )
 from sciextract.tasks.review.encoder import load_encoder
+from sciextract.tasks.review.ensemble import ensemble_files
 from sciextract.tasks.review.grammar import REVIEW_GRAMMAR
 from sciextract.tasks.review.parse import coerce_concerns, parse_concerns, render_concerns
 from sciextract.tasks.review.postprocess import concern_texts
@@ -247,6 +248,12 @@ class ReviewTask(Task):
         """`rule` is the count-calibration baseline: the same generic concerns for every article."""
         concerns = count_baseline_concerns(config.evaluate.review.baseline_concerns)
         return {"rule": lambda record: [dict(concern) for concern in concerns]}
+
+    def ensemble(self, config: Config, prediction_files: list[Path], output: Path, *, mode: str,
+                 cluster_threshold: float | None = None, threshold: float | None = None) -> dict:
+        """Union or intersection of the files' concerns, linked by embedding cosine (`evaluate.review` when None)."""
+        return ensemble_files(self, config, prediction_files, output, mode=mode,
+                              cluster_threshold=cluster_threshold, threshold=threshold)
 
     def prediction_row(self, record: dict, raw_output: str | None, parsed: Parsed) -> dict:
         return {"id": record["id"], "source": record["source"], "raw_output": raw_output,
