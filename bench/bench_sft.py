@@ -22,7 +22,7 @@ from datasets import Dataset
 from sciextract.config import load_config, with_overrides
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding.task import FundingTask
-from sciextract.train.sft import sft_model_config, trainer_for
+from sciextract.train.sft import sft_model_config, trainer_for, use_packed_attention
 
 
 def main() -> None:
@@ -35,12 +35,14 @@ def main() -> None:
     parser.add_argument("--accumulation", type=int, help="sft.gradient_accumulation_steps")
     parser.add_argument("--max-length", type=int, help="sft.max_length")
     parser.add_argument("--first-layer", type=int, help="sft.lora.first_layer (0: LoRA on every layer)")
+    parser.add_argument("--packing", choices=["true", "false"], help="sft.packing: a step's buckets as one packed pass")
     parser.add_argument("--profile", action="store_true", help="also print the operators that took the most CPU time")
     args = parser.parse_args()
 
     flags = {"model.dtype": args.dtype, "sft.attn_implementation": args.attn, "sft.per_device_train_batch_size": args.batch,
              "sft.gradient_accumulation_steps": args.accumulation, "sft.max_length": args.max_length,
-             "sft.lora.first_layer": args.first_layer}
+             "sft.lora.first_layer": args.first_layer,
+             "sft.packing": None if args.packing is None else args.packing == "true"}
     config = with_overrides(load_config(args.params, apply_sweep_best=False),
                             {"sft.max_steps": args.steps, "sft.save_steps": 10**6, "sft.logging_steps": args.steps,
                              **{key: value for key, value in flags.items() if value is not None}}, source="bench flags")
@@ -49,6 +51,8 @@ def main() -> None:
     dataset = Dataset.from_list([task.sft_example(r) for r in funding_records(400)])
     tokenizer = load_tokenizer(base)
     model = load_causal_lm(base, sft_model_config(config), for_training=True)
+    if config.sft.packing:
+        use_packed_attention(model)
     with tempfile.TemporaryDirectory() as out:
         trainer = trainer_for(config, dataset, model, tokenizer, Path(out), callbacks=[])
         lengths = [len(ids) for ids in trainer.train_dataset["input_ids"]]
@@ -61,7 +65,7 @@ def main() -> None:
     tokens = next(e["num_tokens"] for e in reversed(trainer.state.log_history) if "num_tokens" in e)
     print(f"dtype {config.model.dtype}, {config.sft.attn_implementation} attention, LoRA r {config.sft.lora.r} "
           f"{config.sft.lora.target_modules} from layer {config.sft.lora.first_layer}, batch {config.sft.per_device_train_batch_size} x accumulation {config.sft.gradient_accumulation_steps}, "
-          f"max_length {config.sft.max_length}, mean sequence {mean_length:.0f} tokens (longest {max(lengths)})")
+          f"max_length {config.sft.max_length}, packing {config.sft.packing}, mean sequence {mean_length:.0f} tokens (longest {max(lengths)})")
     print(f"{args.steps} steps, {tokens} tokens in {seconds:.1f} s: {tokens / seconds:.1f} trained tokens/s, "
           f"peak RSS {peak_rss_gib():.2f} GiB, {args.steps * examples_per_step / seconds:.2f} examples/s")
     if args.profile:

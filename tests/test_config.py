@@ -251,6 +251,8 @@ def test_cpu_sciie_profile_is_the_cpu_profile_with_the_sciie_settings():
     sciie.task, sciie.sft.max_steps = funding.task, funding.sft.max_steps
     sciie.data.sciie.train_examples = funding.data.sciie.train_examples
     sciie.evaluate.stop_on_loop = funding.evaluate.stop_on_loop
+    assert (sciie.sft.packing, funding.sft.packing) == (False, True)  # the profile's measured runs were unpacked
+    sciie.sft.packing = funding.sft.packing
     assert sciie == funding
 
 

@@ -112,3 +112,27 @@ def test_sliding_window_models_get_plain_padded_batches(tiny_model_dir, funding_
         expected = [_reference(model, tokenizer, p, 8, **greedy) for p in prompts]
     assert generate_transformers(model, tokenizer, prompts, GenerationSettings(max_new_tokens=8, batch_size=3),
                                  progress=None) == expected
+
+
+def test_reserved_layer_writes_in_place_and_matches_the_growing_cache():
+    import pytest
+    from transformers.cache_utils import DynamicLayer
+
+    from sciextract.generate import ReservedLayer
+
+    keys, values = torch.randn(2, 3, 4, 8), torch.randn(2, 3, 4, 8)
+    growing = DynamicLayer()
+    growing.update(keys, values)
+    reserved = ReservedLayer(growing, capacity=6)
+    buffer = reserved.keys.data_ptr()
+    for _ in range(2):
+        step = torch.randn(2, 3, 1, 8), torch.randn(2, 3, 1, 8)
+        expected = growing.update(*step)
+        got = reserved.update(*step)
+        assert got[0].data_ptr() == buffer  # a view of the reserved buffer: nothing copied
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    assert reserved.get_seq_length() == 6
+    reserved.batch_select_indices(torch.tensor([1]))
+    torch.testing.assert_close(reserved.keys, growing.keys[1:], rtol=0, atol=0)
+    with pytest.raises(RuntimeError, match="past the 6 cache positions"):
+        reserved.update(torch.randn(1, 3, 1, 8), torch.randn(1, 3, 1, 8))

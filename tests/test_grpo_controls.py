@@ -213,3 +213,35 @@ def test_easy_to_hard_orders_prompts_by_the_sft_policy_reward(tiny_base, tmp_pat
     assert grpo_args(config, [1.0], tmp_path).shuffle_dataset is False
     config.grpo = tiny_settings()
     assert grpo_args(config, [1.0], tmp_path).shuffle_dataset is True
+
+
+def test_cpu_log_probs_equal_trls_fused_head(tiny_base, tmp_path):
+    """The CPU override scores the completion positions only; TRL's fused head scores all of them: the same
+    log-probabilities and entropies at the sampling temperature, with the same gradients, padding set to 0."""
+    from trl import GRPOTrainer
+
+    trainer = build_trainer(tiny_base, tmp_path, tiny_settings(temperature=0.7), [constant_reward], [1.0])
+    model = trainer.model.float()
+    with torch.no_grad():  # a non-zero adapter, so the gradients reach the LoRA weights through it
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(std=0.05)
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(3, 300, (3, 20), generator=generator)
+    mask = torch.ones_like(ids)
+    mask[0, :4] = 0  # a left-padded prompt
+    mask[1, -3:] = 0  # a completion that ended early
+    lora = [p for p in model.parameters() if p.requires_grad]
+    ours = trainer._get_per_token_logps_and_entropies(model, ids, mask, 8, batch_size=2, compute_entropy=True)
+    theirs = GRPOTrainer._get_per_token_logps_and_entropies(trainer, model, ids, mask, 8, batch_size=2,
+                                                            compute_entropy=True)
+    assert ours[0].shape == theirs[0].shape == (3, 8) and ours[2] is None
+    assert not ours[0][1, -3:].detach().any() and not ours[1][1, -3:].detach().any()
+    for got, expected in zip(ours[:2], theirs[:2]):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+    loss = lambda logps, entropies: (logps * torch.linspace(-1, 1, 8)).sum() + entropies.sum()  # noqa: E731
+    ours_grads = torch.autograd.grad(loss(*ours[:2]), lora)
+    theirs_grads = torch.autograd.grad(loss(*theirs[:2]), lora)
+    assert any(float(g.abs().max()) > 0 for g in theirs_grads)
+    for got, expected in zip(ours_grads, theirs_grads, strict=True):
+        torch.testing.assert_close(got, expected, rtol=1e-3, atol=1e-5)

@@ -193,6 +193,13 @@ def test_add_noise_always_changes_something_and_may_wrap_gold_from_outside():
     assert 5 < wrapped < 60
 
 
+def test_add_noise_changes_even_a_short_statement_and_refuses_what_it_cannot_change():
+    short = [Segment("Funded by ", gold=False), Segment("NSF", gold=True), Segment(".", gold=False)]
+    assert all(add_noise(short, random.Random(seed)) != short for seed in range(5000))
+    with pytest.raises(ValueError, match="no noise kind changes"):
+        add_noise([Segment("", gold=True)], random.Random(0))
+
+
 def test_add_noise_is_mostly_pdf_layout_debris():
     """As in real statements: line breaks, split ids and control characters lead; markup is rare."""
     segments = _segments()

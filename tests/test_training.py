@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -11,8 +13,10 @@ from sciextract.generate import GenerationSettings, chat_prompts, generate_trans
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.sft import (
+    PACKED_ATTENTION,
     ShuffledLengthBuckets,
     completion_only_loss,
+    packed_completion_only_loss,
     sft_model_config,
     sft_run_hash,
     shared_prompt_length,
@@ -20,17 +24,21 @@ from sciextract.train.sft import (
 )
 
 
-def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None):
+def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, config=None):
     from datasets import Dataset
+    from sciextract.train.sft import use_packed_attention
 
-    config = Config()
-    config.model.dtype = "float32"
-    config.sft.max_length = 1024
-    config.sft.attn_implementation = attention
+    if config is None:
+        config = Config()
+        config.model.dtype = "float32"
+        config.sft.max_length = 1024
+        config.sft.attn_implementation = attention
     task = FundingTask()
     dataset = Dataset.from_list([task.sft_example(r) for r in load_funding_records(funding_file)])
     tokenizer = load_tokenizer(str(tiny_model_dir))
     model = load_causal_lm(str(tiny_model_dir), sft_model_config(config), for_training=True)
+    if config.sft.packing:
+        use_packed_attention(model)
     return trainer_for(config, dataset, model, tokenizer, tmp_path, callbacks=[])
 
 
@@ -198,3 +206,51 @@ def test_run_hashes_change_with_the_rendered_text_not_only_with_files(tmp_path, 
     assert grpo_run_hash(config, prompts, funding_file, sft) == key
     (sft / "adapter_model.safetensors").write_bytes(b"other weights")
     assert grpo_run_hash(config, prompts, funding_file, sft) != key
+
+
+def test_packed_loss_equals_the_padded_loss_and_trains_on_the_same_steps(tiny_model_dir, funding_file, tmp_path):
+    padded = _sft_trainer(tiny_model_dir, funding_file, tmp_path / "padded")
+    config = Config()
+    config.model.dtype = "float32"
+    config.sft.max_length = 1024
+    config.sft.packing = True
+    packed = _sft_trainer(tiny_model_dir, funding_file, tmp_path / "packed", config=config)
+    assert packed.model.config._attn_implementation == PACKED_ATTENTION
+    # one packed batch a step holds the step's accumulated buckets, in the same order
+    packed_batch = next(iter(packed.get_train_dataloader()))
+    buckets = list(itertools.islice(iter(padded.get_train_dataloader()), config.sft.gradient_accumulation_steps))
+    assert packed.args.gradient_accumulation_steps == 1
+
+    def rows(batch):
+        return [ids[mask.bool()].tolist() for ids, mask in zip(batch["input_ids"], batch["attention_mask"])]
+
+    assert rows(packed_batch) == [row for bucket in buckets for row in rows(bucket)] and len(rows(packed_batch)) == 8
+    assert len({len(row) for row in rows(packed_batch)}) > 1  # rows of several lengths: the padded pass pads
+    model = packed.model.eval()
+    lora = [p for p in model.parameters() if p.requires_grad]
+    ours, correct, labelled = packed_completion_only_loss(model, packed_batch)
+    ours_grads = torch.autograd.grad(ours, lora)
+    reference, reference_correct, reference_labelled = completion_only_loss(model, packed_batch)
+    reference_grads = torch.autograd.grad(reference, lora)
+    # a row that attended to another row's tokens would change the loss
+    assert (correct, labelled) == (reference_correct, reference_labelled)
+    torch.testing.assert_close(ours, reference, rtol=1e-5, atol=1e-5)
+    assert any(float(g.abs().max()) > 0 for g in reference_grads)
+    for got, expected in zip(ours_grads, reference_grads, strict=True):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-6)
+    # an unpacked call through the packed attention is plain SDPA, padding mask included
+    plain = _sft_trainer(tiny_model_dir, funding_file, tmp_path / "plain", attention="sdpa").model.eval()
+    logits = model(input_ids=packed_batch["input_ids"], attention_mask=packed_batch["attention_mask"]).logits
+    expected = plain(input_ids=packed_batch["input_ids"], attention_mask=packed_batch["attention_mask"]).logits
+    torch.testing.assert_close(logits, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_packing_refuses_models_with_other_than_full_attention(tiny_model_dir):
+    from sciextract.train.sft import use_packed_attention
+
+    config = Config()
+    config.model.dtype = "float32"
+    model = load_causal_lm(str(tiny_model_dir), sft_model_config(config), for_training=True)
+    model.config.layer_types = ["full_attention", "linear_attention"]
+    with pytest.raises(ValueError, match="sft.packing.*linear_attention"):
+        use_packed_attention(model)

@@ -357,6 +357,11 @@ class SFTSettings:
     """Longest tokenised example (prompt + completion); longer ones are truncated and counted."""
     max_examples: int = 0
     """Train on at most this many examples of the split (0: all)."""
+    packing: bool = False
+    """Run each optimizer step's `gradient_accumulation_steps` length buckets as one forward/backward pass over one
+    packed sequence: the shared prompt start once, then every row's own tokens, each row attending only to that
+    start and itself. The same examples and the same loss as accumulating the buckets, without padding; needs a
+    model whose layers are all full attention (not Qwen3.5's linear attention)."""
     attn_implementation: str | None = None
     """Attention kernel for SFT only; null uses `model.attn_implementation`. On CPU `eager` trains at the
     speed of `sdpa` but keeps every layer's fp32 L x L probabilities for the backward pass (+2.7 GiB RSS at

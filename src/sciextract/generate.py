@@ -139,6 +139,43 @@ def _cached_inputs(model, prefix: list[int], prefix_cache, suffixes: list[list[i
     return ids.to(model.device), mask.to(model.device), DynamicCache(layers, config=model.config)
 
 
+class ReservedLayer(DynamicLayer):
+    """A cache layer whose keys and values are views of buffers reserved for the whole generation.
+
+    `DynamicLayer` grows by `torch.cat`, copying the layer's whole cache at every decode step: a quarter of the CPU
+    time of decoding 8 rows (torch profiler, 64 steps after a 210-token prompt). Here a step writes its own
+    position in place, and the attention reads the same values, so the answers are those of `DynamicLayer`.
+    """
+
+    def __init__(self, layer: DynamicLayer, capacity: int):
+        super().__init__()
+        length = layer.keys.shape[2]
+        self._key_buffer = layer.keys.new_empty((*layer.keys.shape[:2], capacity, layer.keys.shape[3]))
+        self._value_buffer = layer.values.new_empty((*layer.values.shape[:2], capacity, layer.values.shape[3]))
+        self._key_buffer[:, :, :length] = layer.keys
+        self._value_buffer[:, :, :length] = layer.values
+        self.device, self.is_initialized = layer.keys.device, True
+        self._view(length)
+
+    def _view(self, length: int) -> None:
+        self.keys, self.values = self._key_buffer[:, :, :length], self._value_buffer[:, :, :length]
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args, **kwargs):
+        start = self.keys.shape[2]
+        end = start + key_states.shape[2]
+        if end > self._key_buffer.shape[2]:
+            raise RuntimeError(f"generation ran past the {self._key_buffer.shape[2]} cache positions it reserved")
+        self._key_buffer[:, :, start:end] = key_states
+        self._value_buffer[:, :, start:end] = value_states
+        self._view(end)
+        return self.keys, self.values
+
+    def batch_select_indices(self, indices: torch.Tensor) -> None:
+        length = self.keys.shape[2]
+        self._key_buffer, self._value_buffer = self._key_buffer[indices], self._value_buffer[indices]
+        self._view(length)
+
+
 def _padded_inputs(model, token_lists: list[list[int]], pad_id: int):
     """Left-padded input ids and mask, for models whose cache cannot be reused across prompts."""
     length = max(len(tokens) for tokens in token_lists)
@@ -173,6 +210,7 @@ def _decode(model, ids: torch.Tensor, mask: torch.Tensor, cache: DynamicCache | 
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
     else:  # [prefix][pads][own tokens] with all but the last position cached
         step_ids, positions = ids[:, -1:], mask.sum(-1, keepdim=True) - 1
+        cache.layers = [ReservedLayer(layer, layer.keys.shape[2] + settings.max_new_tokens) for layer in cache.layers]
     warpers = None
     if settings.do_sample:  # as `generate` samples: temperature, then top-p, each only where it changes anything
         warpers = LogitsProcessorList([TemperatureLogitsWarper(settings.temperature)] if settings.temperature != 1.0 else [])

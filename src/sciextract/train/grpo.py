@@ -320,6 +320,39 @@ class SciextractGRPOTrainer(GRPOTrainer):
             return scored
         return merge_groups(batches, selection.groups, self.num_generations, self._tokenizer.pad_token_id)
 
+    def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep, batch_size=None,
+                                           compute_entropy=False, compute_aux_loss=False, **multimodal):
+        """TRL's per-token log-probabilities and entropies of the completions, on CPU projected at the completion
+        positions only.
+
+        TRL 1.16 computes them with a fused LM head that, without Triton (on CPU), scores every position of prompt
+        and completion alike, in fp32, and keeps the completion's; the prompt is half of a funding rollout's tokens.
+        Here the decoder's hidden states at the completion positions alone meet the fp32 LM head, at the sampling
+        temperature, as TRL's: the same values and gradients (`test_grpo_controls.py` compares both), and the
+        log-probability passes and backward of two default GRPO steps took 29 s instead of 48 s (README,
+        "Benchmarks"). Elsewhere (GPU, vision inputs, MoE aux loss) TRL's own runs."""
+        if (input_ids.device.type != "cpu" or compute_aux_loss
+                or any(value is not None for value in multimodal.values())):
+            return super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep,
+                                                              batch_size, compute_entropy, compute_aux_loss,
+                                                              **multimodal)
+        causal_lm = self.accelerator.unwrap_model(model)
+        causal_lm = causal_lm.get_base_model() if hasattr(causal_lm, "get_base_model") else causal_lm
+        head = causal_lm.get_output_embeddings()
+        batch_size = batch_size or input_ids.size(0)
+        all_logps, all_entropies = [], []
+        for start in range(0, input_ids.size(0), batch_size):
+            ids, mask = input_ids[start:start + batch_size], attention_mask[start:start + batch_size]
+            hidden = causal_lm.get_decoder()(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
+            logits = F.linear(hidden[:, -logits_to_keep - 1:-1].float(), head.weight.float(),
+                              None if head.bias is None else head.bias.float()) / self.temperature
+            log_probs = logits.log_softmax(dim=-1)
+            padded = mask[:, -logits_to_keep:] == 0
+            all_logps.append(log_probs.gather(-1, ids[:, -logits_to_keep:, None]).squeeze(-1).masked_fill(padded, 0.0))
+            if compute_entropy:
+                all_entropies.append(-(log_probs.exp() * log_probs).sum(dim=-1).masked_fill(padded, 0.0))
+        return torch.cat(all_logps), torch.cat(all_entropies) if compute_entropy else None, None
+
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         """TRL's log, then the rollouts since the last logging step as `completions/step_<step>.json` (TRL keeps
         the last generation batch's worth of them; with dynamic sampling the redrawn groups count among them)."""

@@ -46,6 +46,8 @@ def setup(task: Task, config: Config, data_dir: Path, base_dir: Path, examples_f
     base = resolve_base(base_dir)
     tokenizer = load_tokenizer(base)
     model = load_causal_lm(base, sft_model_config(config), for_training=True)
+    if config.sft.packing:
+        use_packed_attention(model)
     return dataset, model, tokenizer, base
 
 
@@ -103,22 +105,123 @@ def completion_only_loss(model, inputs: dict, num_items_in_batch=None) -> tuple[
     once per batch instead of once per row (`_completion_hidden`). Also returns the correctly predicted
     and the labelled token counts, for the token accuracy TRL would log.
     """
-    import torch.nn.functional as F
-
     causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
     input_ids, labels = inputs["input_ids"], inputs["labels"]
     attention_mask = inputs.get("attention_mask")
     shared = shared_prompt_length(input_ids, labels, attention_mask)
     hidden = _completion_hidden(causal_lm.get_decoder(), input_ids, attention_mask, shared)
-    labels = labels[:, shared + 1:]
+    return _labelled_token_loss(causal_lm, hidden[:, :-1], labels[:, shared + 1:], num_items_in_batch)
+
+
+def _labelled_token_loss(causal_lm, hidden: torch.Tensor, labels: torch.Tensor,
+                         num_items_in_batch) -> tuple[torch.Tensor, int, int]:
+    """Cross-entropy summed over the positions whose label is not -100, the LM head applied at those rows of
+    `hidden` only, divided by `num_items_in_batch` (the step's labelled tokens) where given; with the correctly
+    predicted and the labelled token counts."""
+    import torch.nn.functional as F
+
     keep = labels != -100
-    logits = causal_lm.get_output_embeddings()(hidden[:, :-1][keep])
+    logits = causal_lm.get_output_embeddings()(hidden[keep])
     targets = labels[keep]
     total = F.cross_entropy(logits.float(), targets, reduction="sum")
     count = num_items_in_batch if num_items_in_batch is not None else keep.sum()
     loss = total / torch.as_tensor(count, device=total.device).clamp(min=1)
     correct = int((logits.detach().argmax(-1) == targets).sum())
     return loss, correct, int(targets.numel())
+
+
+PACKED_ATTENTION = "sciextract_packed_sdpa"
+
+
+@dataclasses.dataclass
+class PackedLayout:
+    """Where each row of a packed batch lies in its single sequence: the shared prompt at 0..`prefix`, then each
+    row's own tokens at `spans[i]`, attending to the shared prompt and causally to itself (`masks[i]`)."""
+
+    prefix: int
+    spans: list[tuple[int, int]]
+    masks: list[torch.Tensor]
+
+
+def packed_sdpa_attention(module, query, key, value, attention_mask, packed_layout: PackedLayout | None = None,
+                          **kwargs):
+    """transformers' SDPA attention, or, given a `packed_layout`, one SDPA call per packed row.
+
+    A dense block mask over the packed sequence would cost attention over all of its length squared; per row,
+    the keys are the shared prompt's and the row's own, so the work is what the rows cost unpacked.
+    """
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    if packed_layout is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+    # torch.split, not slicing: a slice's backward writes into a zero tensor of the whole sequence, once per row
+    sizes = [packed_layout.prefix] + [end - start for start, end in packed_layout.spans]
+    queries, keys, values = (torch.split(states, sizes, dim=2) for states in (query, key, value))
+    outputs = []
+    if packed_layout.prefix:
+        outputs.append(sdpa_attention_forward(module, queries[0], keys[0], values[0], None, is_causal=True,
+                                              **kwargs)[0])
+    for row_query, row_keys, row_values, mask in zip(queries[1:], keys[1:], values[1:], packed_layout.masks):
+        outputs.append(sdpa_attention_forward(module, row_query, torch.cat((keys[0], row_keys), dim=2),
+                                              torch.cat((values[0], row_values), dim=2), mask, **kwargs)[0])
+    return torch.cat(outputs, dim=1), None
+
+
+def use_packed_attention(model) -> None:
+    """Switch `model` to `packed_sdpa_attention` (plain SDPA, masks included, for any unpacked call).
+
+    Packing needs every layer to be position-wise or attention: a recurrent or sliding-window layer (Qwen3.5's
+    linear attention) would run across the row boundaries, so such models are refused, not packed wrongly.
+    """
+    from transformers import AttentionInterface
+    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+    if model.config._attn_implementation != "sdpa":
+        raise ValueError(f"params.yaml, field 'sft.packing': packed SFT runs SDPA per row, and the model was loaded "
+                         f"with {model.config._attn_implementation!r} attention; set sft.attn_implementation: sdpa")
+    layer_types = set(getattr(model.config, "layer_types", None) or ["full_attention"])
+    if layer_types != {"full_attention"}:
+        raise ValueError(f"params.yaml, field 'sft.packing': packed SFT needs full-attention layers only, and "
+                         f"{model.config.model_type} has {sorted(layer_types)}; set sft.packing: false")
+    AttentionInterface.register(PACKED_ATTENTION, packed_sdpa_attention)
+    AttentionMaskInterface.register(PACKED_ATTENTION, sdpa_mask)
+    model.set_attn_implementation(PACKED_ATTENTION)
+
+
+def packed_completion_only_loss(model, inputs: dict, num_items_in_batch=None) -> tuple[torch.Tensor, int, int]:
+    """`completion_only_loss` of a padded batch, computed as one sequence without padding.
+
+    The shared prompt start (`shared_prompt_length`) comes once, then each row's remaining tokens with their own
+    positions; `packed_sdpa_attention` keeps every row to the shared start and itself. The loss is the same sum
+    over the same labelled tokens, so a step of two length buckets run as one packed pass trains on what two
+    accumulated passes would, without padding the shorter bucket to the longer.
+    """
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    input_ids, labels = inputs["input_ids"], inputs["labels"]
+    attention_mask = inputs.get("attention_mask")
+    lengths = (attention_mask.sum(dim=1) if attention_mask is not None
+               else torch.full((input_ids.shape[0],), input_ids.shape[1])).tolist()
+    prefix = shared_prompt_length(input_ids, labels, attention_mask)
+    tokens, positions, spans, masks, hidden_index, targets = [input_ids[0, :prefix]], [torch.arange(prefix)], [], [], [], []
+    start = prefix
+    for row, length in enumerate(lengths):
+        if attention_mask is not None and not bool(attention_mask[row, :length].all()):
+            raise ValueError("packed SFT needs right-padded batches; the collator padded on the left")
+        own = length - prefix
+        tokens.append(input_ids[row, prefix:length])
+        positions.append(torch.arange(prefix, length))
+        spans.append((start, start + own))
+        masks.append(torch.cat((torch.ones(own, prefix, dtype=torch.bool),
+                                torch.ones(own, own, dtype=torch.bool).tril()), dim=1))
+        hidden_index.append(torch.arange(start, start + own - 1))
+        targets.append(labels[row, prefix + 1:length])
+        start += own
+    device = input_ids.device
+    layout = PackedLayout(prefix, spans, [mask.to(device) for mask in masks])
+    hidden = causal_lm.get_decoder()(input_ids=torch.cat(tokens)[None], position_ids=torch.cat(positions)[None].to(device),
+                                     use_cache=False, packed_layout=layout).last_hidden_state[0]
+    return _labelled_token_loss(causal_lm, hidden[torch.cat(hidden_index).to(device)], torch.cat(targets),
+                                num_items_in_batch)
 
 
 class ShuffledLengthBuckets(torch.utils.data.Sampler):
@@ -168,13 +271,14 @@ def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, cal
 
         def _get_train_sampler(self, train_dataset=None):
             dataset = train_dataset if train_dataset is not None else self.train_dataset
-            return ShuffledLengthBuckets([len(ids) for ids in dataset["input_ids"]],
-                                         self.args.per_device_train_batch_size, self.args.seed)
+            return ShuffledLengthBuckets([len(ids) for ids in dataset["input_ids"]], s.per_device_train_batch_size,
+                                         self.args.seed)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             if return_outputs or self.accelerator.num_processes > 1:
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-            loss, correct, labelled = completion_only_loss(model, inputs, num_items_in_batch)
+            loss_function = packed_completion_only_loss if s.packing else completion_only_loss
+            loss, correct, labelled = loss_function(model, inputs, num_items_in_batch)
             mode = "train" if self.model.training else "eval"
             if labelled:
                 self._metrics[mode]["mean_token_accuracy"].append(correct / labelled)
@@ -192,8 +296,9 @@ def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, cal
         weight_decay=s.weight_decay,
         num_train_epochs=s.num_train_epochs,
         max_steps=s.max_steps,
-        per_device_train_batch_size=s.per_device_train_batch_size,
-        gradient_accumulation_steps=s.gradient_accumulation_steps,
+        # packed: the step's accumulated length buckets come as one batch and run as one packed pass
+        per_device_train_batch_size=s.per_device_train_batch_size * (s.gradient_accumulation_steps if s.packing else 1),
+        gradient_accumulation_steps=1 if s.packing else s.gradient_accumulation_steps,
         max_length=s.max_length,
         completion_only_loss=True,
         activation_checkpointing=False,  # recomputing activations costs ~30% on CPU; memory is not short

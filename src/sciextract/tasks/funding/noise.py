@@ -202,22 +202,23 @@ def _wrap_gold(segments: list[Segment], rng: random.Random, use_latex: bool) -> 
     segments[index + 1] = replace(segments[index + 1], text=closing + segments[index + 1].text)
 
 
-def add_noise(segments: Sequence[Segment], rng: random.Random, attempts: int = 5) -> list[Segment]:
+def add_noise(segments: Sequence[Segment], rng: random.Random, attempts: int = 100) -> list[Segment]:
     """Apply one kind of noise, sometimes two; the result has the same length and the same gold flags.
 
     Kinds are drawn by `NOISE_WEIGHTS`. Copied noise picks a gold segment half the time (an id split
     after its dash only where some segment has one); layout and formatting noise edit only plain
     segments (HTML and LaTeX may also wrap a gold segment from its neighbours, and wrap the whole
     statement). Markup comes last, so character noise never lands inside a tag or a command. A draw
-    that finds nothing to change (no 'fi' for a ligature, no dashed id) is drawn again, up to
-    `attempts` times.
+    that finds nothing to change (no 'fi' for a ligature, no dashed id) is drawn again until one changes
+    something: stopping after five such draws left 73 of 5,000 seeds of "Funded by NSF." clean. Segments that
+    `attempts` draws leave unchanged are an error, never a silently clean statement.
     """
-    noisy = list(segments)
     for _ in range(attempts):
         noisy = _noise_once(segments, rng)
         if noisy != list(segments):
-            break
-    return noisy
+            return noisy
+    raise ValueError(f"no noise kind changes the statement {''.join(s.text for s in segments)!r} "
+                     f"in {attempts} draws")
 
 
 def _draw_kinds(rng: random.Random) -> list[Callable[[str, random.Random], str]]:
