@@ -22,7 +22,7 @@ from datasets import Dataset
 from sciextract.config import load_config, with_overrides
 from sciextract.modeling import load_causal_lm, load_tokenizer
 from sciextract.tasks.funding.task import FundingTask
-from sciextract.train.sft import sft_model_config, trainer_for, use_packed_attention
+from sciextract.train.sft import sft_model_config, trainer_for
 
 
 def main() -> None:
@@ -51,8 +51,6 @@ def main() -> None:
     dataset = Dataset.from_list([task.sft_example(r) for r in funding_records(400)])
     tokenizer = load_tokenizer(base)
     model = load_causal_lm(base, sft_model_config(config), for_training=True)
-    if config.sft.packing:
-        use_packed_attention(model)
     with tempfile.TemporaryDirectory() as out:
         trainer = trainer_for(config, dataset, model, tokenizer, Path(out), callbacks=[])
         lengths = [len(ids) for ids in trainer.train_dataset["input_ids"]]

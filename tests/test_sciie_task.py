@@ -58,7 +58,7 @@ def test_prepare_splits_train_disjointly_and_labels_every_record(tmp_path, files
     assert {r["id"] for r in splits["sft"]}.isdisjoint(r["id"] for r in splits["rl"])
     assert all(r["task_variant"] == "end2end" for rows in splits.values() for r in rows)
     assert {r["split"] for r in splits["test"]} == {"SciER dev"} and {r["split"] for r in splits["rl"]} == {"SciER train"}
-    assert all(r["sft_format"] == "mimic" for r in splits["sft"])
+    assert all(r["sft_format"] == "plain" for r in splits["sft"])
     assert not any("sft_format" in r for r in splits["rl"] + splits["test"])
 
 
@@ -121,7 +121,7 @@ def test_prompts_follow_the_variant(tmp_path, files):
 
 
 def test_targets_plain_and_mimic(tmp_path, files):
-    task, _, splits = prepared(tmp_path, files)
+    task, _, splits = prepared(tmp_path, files, sft_format="mimic")
     record = next(r for r in splits["sft"] if r["id"] == "fx-paper-1#2")
     mimic = task.target(record)
     assert mimic == (

@@ -26,7 +26,6 @@ from sciextract.train.sft import (
 
 def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, config=None):
     from datasets import Dataset
-    from sciextract.train.sft import use_packed_attention
 
     if config is None:
         config = Config()
@@ -37,8 +36,6 @@ def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, config=
     dataset = Dataset.from_list([task.sft_example(r) for r in load_funding_records(funding_file)])
     tokenizer = load_tokenizer(str(tiny_model_dir))
     model = load_causal_lm(str(tiny_model_dir), sft_model_config(config), for_training=True)
-    if config.sft.packing:
-        use_packed_attention(model)
     return trainer_for(config, dataset, model, tokenizer, tmp_path, callbacks=[])
 
 

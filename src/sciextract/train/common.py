@@ -87,6 +87,12 @@ def checkpoint_step(checkpoint: str | None) -> int:
     return int(checkpoint.rsplit("-", 1)[1]) if checkpoint else 0
 
 
+def without_adapter_wrapper(model):
+    """The transformers model inside a PEFT wrapper (its LoRA layers still in place), or `model` itself: the losses
+    that call the decoder and the LM head one after the other need the model's own modules."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
 def precision_flags(model: ModelConfig) -> dict:
     """Trainer precision arguments. Weights are loaded in `model.dtype`; LoRA weights stay float32
     (PEFT's adapter autocast), so bf16 needs no autocast on CPU; on a GPU, bf16 autocast is cheap."""

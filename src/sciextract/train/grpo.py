@@ -50,6 +50,7 @@ from sciextract.train.common import (
     precision_flags,
     publish_adapter,
     train_or_restore,
+    without_adapter_wrapper,
     write_curve_csv,
 )
 
@@ -336,8 +337,7 @@ class SciextractGRPOTrainer(GRPOTrainer):
             return super()._get_per_token_logps_and_entropies(model, input_ids, attention_mask, logits_to_keep,
                                                               batch_size, compute_entropy, compute_aux_loss,
                                                               **multimodal)
-        causal_lm = self.accelerator.unwrap_model(model)
-        causal_lm = causal_lm.get_base_model() if hasattr(causal_lm, "get_base_model") else causal_lm
+        causal_lm = without_adapter_wrapper(self.accelerator.unwrap_model(model))
         head = causal_lm.get_output_embeddings()
         batch_size = batch_size or input_ids.size(0)
         all_logps, all_entropies = [], []

@@ -25,6 +25,7 @@ from sciextract.train.common import (
     precision_flags,
     publish_adapter,
     train_or_restore,
+    without_adapter_wrapper,
     write_curve_csv,
 )
 
@@ -46,8 +47,6 @@ def setup(task: Task, config: Config, data_dir: Path, base_dir: Path, examples_f
     base = resolve_base(base_dir)
     tokenizer = load_tokenizer(base)
     model = load_causal_lm(base, sft_model_config(config), for_training=True)
-    if config.sft.packing:
-        use_packed_attention(model)
     return dataset, model, tokenizer, base
 
 
@@ -105,7 +104,7 @@ def completion_only_loss(model, inputs: dict, num_items_in_batch=None) -> tuple[
     once per batch instead of once per row (`_completion_hidden`). Also returns the correctly predicted
     and the labelled token counts, for the token accuracy TRL would log.
     """
-    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    causal_lm = without_adapter_wrapper(model)
     input_ids, labels = inputs["input_ids"], inputs["labels"]
     attention_mask = inputs.get("attention_mask")
     shared = shared_prompt_length(input_ids, labels, attention_mask)
@@ -196,7 +195,7 @@ def packed_completion_only_loss(model, inputs: dict, num_items_in_batch=None) ->
     over the same labelled tokens, so a step of two length buckets run as one packed pass trains on what two
     accumulated passes would, without padding the shorter bucket to the longer.
     """
-    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    causal_lm = without_adapter_wrapper(model)
     input_ids, labels = inputs["input_ids"], inputs["labels"]
     attention_mask = inputs.get("attention_mask")
     lengths = (attention_mask.sum(dim=1) if attention_mask is not None
@@ -263,6 +262,8 @@ class ShuffledLengthBuckets(torch.utils.data.Sampler):
 
 
 def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, callbacks: list):
+    """TRL's SFTTrainer with the project's loss and sampler; with `sft.packing`, `model` is switched to packed
+    attention here, since the packed loss needs it."""
     from trl import SFTConfig, SFTTrainer
 
     class CompletionLogitsSFTTrainer(SFTTrainer):
@@ -288,6 +289,8 @@ def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, cal
             return loss
 
     s = config.sft
+    if s.packing:
+        use_packed_attention(model)
     args = SFTConfig(
         output_dir=str(output_dir),
         learning_rate=s.learning_rate,
