@@ -246,8 +246,8 @@ def test_cpu_sciie_profile_is_the_cpu_profile_with_the_sciie_settings():
     """The profile differs from params.yaml only where its comments say so: a stale copy would drift silently."""
     root = Path(__file__).resolve().parents[1]
     funding, sciie = load_config(root / "params.yaml"), load_config(root / "profiles" / "cpu-sciie.yaml")
-    assert (sciie.task, sciie.sft.max_steps, sciie.evaluate.stop_on_loop) == ("sciie", 240, 0)
-    assert (sciie.data.sciie.train_examples, sciie.decoding.grounding.pop("sciie")) == (1920, 1.0)
+    assert (sciie.task, sciie.sft.max_steps, sciie.evaluate.stop_on_loop) == ("sciie", 360, 0)
+    assert (sciie.data.sciie.train_examples, sciie.decoding.grounding.pop("sciie")) == (2880, 1.0)
     sciie.task, sciie.sft.max_steps = funding.task, funding.sft.max_steps
     sciie.data.sciie.train_examples = funding.data.sciie.train_examples
     sciie.evaluate.stop_on_loop = funding.evaluate.stop_on_loop
