@@ -24,14 +24,14 @@ from sciextract.train.sft import (
 )
 
 
-def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, config=None):
+def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, packing=False):
     from datasets import Dataset
 
-    if config is None:
-        config = Config()
-        config.model.dtype = "float32"
-        config.sft.max_length = 1024
-        config.sft.attn_implementation = attention
+    config = Config()
+    config.model.dtype = "float32"
+    config.sft.max_length = 1024
+    config.sft.attn_implementation = attention
+    config.sft.packing = packing
     task = FundingTask()
     dataset = Dataset.from_list([task.sft_example(r) for r in load_funding_records(funding_file)])
     tokenizer = load_tokenizer(str(tiny_model_dir))
@@ -207,15 +207,11 @@ def test_run_hashes_change_with_the_rendered_text_not_only_with_files(tmp_path, 
 
 def test_packed_loss_equals_the_padded_loss_and_trains_on_the_same_steps(tiny_model_dir, funding_file, tmp_path):
     padded = _sft_trainer(tiny_model_dir, funding_file, tmp_path / "padded")
-    config = Config()
-    config.model.dtype = "float32"
-    config.sft.max_length = 1024
-    config.sft.packing = True
-    packed = _sft_trainer(tiny_model_dir, funding_file, tmp_path / "packed", config=config)
+    packed = _sft_trainer(tiny_model_dir, funding_file, tmp_path / "packed", packing=True)
     assert packed.model.config._attn_implementation == PACKED_ATTENTION
     # one packed batch a step holds the step's accumulated buckets, in the same order
     packed_batch = next(iter(packed.get_train_dataloader()))
-    buckets = list(itertools.islice(iter(padded.get_train_dataloader()), config.sft.gradient_accumulation_steps))
+    buckets = list(itertools.islice(iter(padded.get_train_dataloader()), padded.args.gradient_accumulation_steps))
     assert packed.args.gradient_accumulation_steps == 1
 
     def rows(batch):
