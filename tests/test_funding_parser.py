@@ -205,6 +205,58 @@ def test_grounding_drops_names_and_ids_the_statement_does_not_hold_and_counts_th
     assert FundingTask().answer({"funding_statement": statement}, answer, Config()) == parse_funders(answer)
 
 
+def _grounded(statement: str, funders: list[dict]) -> tuple[list[tuple], Counter]:
+    config = Config()
+    config.decoding.grounding = {"funding": 0.8}
+    grounded = FundingTask().answer({"funding_statement": statement}, json.dumps(funders), config)
+    return [(f["funder_name"], [a["award_ids"] for a in f["awards"]]) for f in grounded.value], grounded.notes
+
+
+def test_grounding_parts_a_name_from_its_id_and_unnames_a_funder_named_by_an_id():
+    statement = "Supported by NSF (ECCS-1128297; DMS-17) and by JSPS KAKENHI JP19H05603."
+    value, notes = _grounded(statement, [{"funder_name": "NSF (ECCS-1128297; DMS-17)", "awards": []},
+                                         {"funder_name": "JP19H05603", "awards": [{"award_ids": ["JP19H05603"]}]},
+                                         {"funder_name": "JSPS KAKENHI", "awards": []}])
+    # the ids parted from the name stay with NSF; the id-named funder's award goes to JSPS KAKENHI, named before it
+    assert value == [("NSF", [["ECCS-1128297"], ["DMS-17"]]), (None, []), ("JSPS KAKENHI", [["JP19H05603"]])]
+    assert (notes["award_ids_in_names"], notes["id_named_funders"], notes["rebound_award_ids"]) == (2, 1, 1)
+    # a name with a word in it is a name, digits or not
+    assert _grounded("Funded by the Horizon 2020 Programme.", [{"funder_name": "Horizon 2020 Programme",
+                                                               "awards": []}])[0] == [("Horizon 2020 Programme", [])]
+
+
+def test_grounding_drops_award_ids_without_a_digit():
+    value, notes = _grounded("Funded by NSERC (Discovery Grant RGPIN-2019-04321; FEAS DRF).",
+                             [{"funder_name": "NSERC", "awards": [{"award_ids": ["RGPIN-2019-04321", "FEAS DRF"]},
+                                                                  {"award_ids": ["Discovery Grant"]}]}])
+    assert value == [("NSERC", [["RGPIN-2019-04321"]])] and notes["digitless_award_ids"] == 2
+
+
+def test_grounding_drops_funders_named_only_where_the_statement_speaks_of_no_funding():
+    statement = ("We thank Tiffany Berglund for help with the sam-\nples. This work was sup-\nported by the "
+                 "Simons Foundation. The NIH and the Simons Foundation had no role in the design.")
+    value, notes = _grounded(statement, [{"funder_name": "Tiffany Berglund", "awards": []},
+                                         {"funder_name": "Simons Foundation", "awards": []},
+                                         {"funder_name": "NIH", "awards": []}])
+    # "sup-\nported" is read as "supported"; the Simons Foundation is kept for it, the NIH is only in the disclaimer
+    assert value == [("Simons Foundation", [])]
+    assert notes["uncued_funders"] == 2
+
+
+def test_grounding_gives_an_id_to_the_funder_named_nearest_before_it_in_its_sentence():
+    statement = ("H.J. is supported by the NSFC (Grant No. 11935006) and the Sci-Tech Innovation Program of Hunan "
+                 "Province (Grant No. 2020RC4047). Grant 77 of the ERC. R.H. is funded by grant 5501 from RIKEN.")
+    value, notes = _grounded(statement, [
+        {"funder_name": "NSFC", "awards": [{"award_ids": ["11935006"]}, {"award_ids": ["2020RC4047"]}]},
+        {"funder_name": "Hunan Province", "awards": []},
+        {"funder_name": "ERC", "awards": [{"award_ids": ["77"]}]},
+        {"funder_name": "RIKEN", "awards": [{"award_ids": ["5501"]}]}])
+    # ids with no funder named before them in their sentence stay where the model put them
+    assert value == [("NSFC", [["11935006"]]), ("Hunan Province", [["2020RC4047"]]), ("ERC", [["77"]]),
+                     ("RIKEN", [["5501"]])]
+    assert notes["rebound_award_ids"] == 1
+
+
 def test_grounding_counts_travel_in_prediction_rows():
     task, config = FundingTask(), Config()
     config.decoding.grounding = {"funding": 0.8}

@@ -27,7 +27,7 @@ from sciextract.tasks.funding.data import load_funding_records
 from sciextract.config import Config
 from sciextract.io import read_prediction_rows
 from sciextract.predict import score_rows
-from sciextract.tasks.funding.parse import render_funders
+from sciextract.tasks.funding.parse import GROUNDING_COUNTS, render_funders
 from sciextract.tasks.funding.task import FundingTask
 
 GOLD_TOTALS = {"funder": 10, "award_id": 12, "scheme": 4, "title": 1}
@@ -97,7 +97,7 @@ def test_report_has_exactly_the_documented_shape(funding_file, tmp_path):
                       "--set", "evaluate.funding.funder_threshold=0.9",
                       "--set", "evaluate.funding.text_threshold=0.75")
     assert set(report) == {"stamp", "metrics", "parse_failures", "parse_failure_rate", "documents", "truncated_answers",
-                           "repeated_award_ids", "unsupported_funders", "unsupported_award_ids"}
+                           "repeated_award_ids", *GROUNDING_COUNTS}
     assert set(report["metrics"]) == {*LEVELS, "by_mode"}
     assert list(report["metrics"]["by_mode"]) == list(MODES)
     for level in LEVELS:

@@ -125,7 +125,7 @@ class _Span:
     text: str
 
 
-def _clean(statement: str) -> str:
+def readable_text(statement: str) -> str:
     """The statement as a reader sees it: markup, invisible characters and ligatures removed."""
     text = _TAG.sub("", statement)
     text = html.unescape(text)
@@ -294,7 +294,7 @@ def extract_funders_by_rules(statement: str) -> list[dict]:
     """Canonical funders found by gazetteer and regex rules; `[]` when the statement names no funding."""
     funders: dict[str | None, list[str]] = {}
     seen_ids: set[str] = set()
-    for span in sentence_spans(_clean(statement)):
+    for span in sentence_spans(readable_text(statement)):
         sentence = span.text
         if not is_funding_sentence(sentence):
             continue
