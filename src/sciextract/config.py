@@ -549,8 +549,8 @@ class DecodingSettings:
     some span of it (`Task.ground`); what matches none is dropped and counted in the evaluation report. Funding:
     funder names (rapidfuzz partial ratio / 100, case folded) and award ids (their letters and digits must occur
     in the statement's, and a digit), then names parted from ids, funders named only outside funding sentences
-    dropped, and ids given to the funder named before them (`tasks.funding.parse.ground_funders`); SciIE: entity texts and relation arguments (partial ratio, case kept: 1.0 keeps verbatim
-    copies only). A task not named keeps its answers as parsed; files scored with `sciextract score` are never
+    dropped, and ids given to the funder named before them (`tasks.funding.parse.ground_funders`); SciIE: entity
+    texts and relation arguments (partial ratio, case kept: 1.0 keeps verbatim copies only). A task not named keeps its answers as parsed; files scored with `sciextract score` are never
     grounded."""
     copied_substrings: dict[str, bool] = field(default_factory=dict)
     """Per task name: the grammar admits only substrings of the input (whole words at both ends) where the task's

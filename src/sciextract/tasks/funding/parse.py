@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from sciextract.io import OPENING, EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.funding.data import coerce_funders
-from sciextract.tasks.funding.rules import FUNDING_CUE, readable_text, sentence_spans
+from sciextract.tasks.funding.rules import FUNDING_CUE, has_digit, readable_text, sentence_spans
 
 _ARRAY_START = re.compile(OPENING["["])
 
@@ -107,9 +107,12 @@ def ground_funders(parsed: Parsed, statement: str, threshold: float) -> Parsed:
     """
     notes = Counter(parsed.notes)
     funders = [_parted_from_ids(funder, notes) for funder in _supported(parsed.value, statement, threshold, notes)]
-    sentences = _sentences(statement)
-    funders = [funder for funder in funders if _named_where_funding_is(funder["funder_name"], sentences, notes)]
-    return Parsed(_rebound(funders, sentences, notes), failed=parsed.failed, notes=notes)
+    text, sentences = _sentences(statement)
+    located = [(funder, _mentions(funder["funder_name"], sentences) if funder["funder_name"] else [])
+               for funder in funders]
+    located = [(funder, mentions) for funder, mentions in located
+               if _named_where_funding_is(funder["funder_name"], mentions, sentences, notes)]
+    return Parsed(_rebound(located, text, sentences, notes), failed=parsed.failed, notes=notes)
 
 
 def _supported(funders: list[dict], statement: str, threshold: float, notes: Counter) -> list[dict]:
@@ -124,7 +127,7 @@ def _supported(funders: list[dict], statement: str, threshold: float, notes: Cou
         for award in funder["awards"]:
             supported = [award_id for award_id in award["award_ids"]
                          if _alphanumerics(award_id) and _alphanumerics(award_id) in characters]
-            numbered = [award_id for award_id in supported if any(character.isdigit() for character in award_id)]
+            numbered = [award_id for award_id in supported if has_digit(award_id)]
             notes["unsupported_award_ids"] += len(award["award_ids"]) - len(supported)
             notes["digitless_award_ids"] += len(supported) - len(numbered)
             awards.append({**award, "award_ids": numbered})
@@ -142,7 +145,7 @@ def _id_award(award_id: str) -> dict:
 
 def _is_id(name: str) -> bool:
     """Digits in it and no word a name is made of (four or more letters, not all capitals)."""
-    return any(character.isdigit() for character in name) and not any(
+    return has_digit(name) and not any(
         len(word) >= 4 and word.isalpha() and not word.isupper() for word in _NAME_WORD.findall(name))
 
 
@@ -151,8 +154,7 @@ def _parted_from_ids(funder: dict, notes: Counter) -> dict:
     if name is None:
         return funder
     if (match := _NAME_THEN_IDS.match(name)) is not None:
-        award_ids = [part for part in _ID_SEPARATOR.split(match["award_ids"].strip())
-                     if any(character.isdigit() for character in part)]
+        award_ids = [part for part in _ID_SEPARATOR.split(match["award_ids"].strip()) if has_digit(part)]
         notes["award_ids_in_names"] += len(award_ids)
         funder = {**funder, "funder_name": match["name"],
                   "awards": [*funder["awards"], *(_id_award(award_id) for award_id in award_ids)]}
@@ -162,10 +164,10 @@ def _parted_from_ids(funder: dict, notes: Counter) -> dict:
     return funder
 
 
-def _sentences(statement: str) -> list[tuple[int, int, str]]:
-    """The statement's sentences as the rule extractor reads them, words broken over PDF lines joined again."""
+def _sentences(statement: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The statement as the rule extractor reads it, words broken over PDF lines joined again, and its sentences."""
     text = _LINE_BREAK_HYPHEN.sub("", readable_text(statement)).replace("\n", " ")
-    return [(span.start, span.end, span.text) for span in sentence_spans(text)]
+    return text, [(span.start, span.end, span.text) for span in sentence_spans(text)]
 
 
 def _mentions(name: str, sentences: list[tuple[int, int, str]]) -> list[tuple[int, int, int]]:
@@ -184,19 +186,20 @@ def _mentions(name: str, sentences: list[tuple[int, int, str]]) -> list[tuple[in
     return fuzzy
 
 
-def _named_where_funding_is(name: str | None, sentences: list[tuple[int, int, str]], notes: Counter) -> bool:
+def _named_where_funding_is(name: str | None, mentions: list[tuple[int, int, int]],
+                            sentences: list[tuple[int, int, str]], notes: Counter) -> bool:
     if name is None:
         return True
-    places = {index for index, _, _ in _mentions(name, sentences)}
+    places = {index for index, _, _ in mentions}
     if not places or any(FUNDING_CUE.search(sentences[index][2]) for index in places):
         return True
     notes["uncued_funders"] += 1
     return False
 
 
-def _rebound(funders: list[dict], sentences: list[tuple[int, int, str]], notes: Counter) -> list[dict]:
-    mentions = [_mentions(funder["funder_name"], sentences) if funder["funder_name"] else [] for funder in funders]
-    text = "".join(sentence for _, _, sentence in sentences)  # the spans tile the text
+def _rebound(located: list[tuple[dict, list[tuple[int, int, int]]]], text: str,
+             sentences: list[tuple[int, int, str]], notes: Counter) -> list[dict]:
+    funders, mentions = [funder for funder, _ in located], [places for _, places in located]
     moved: list[tuple[int, str]] = []
     for owner, funder in enumerate(funders):
         for award in funder["awards"]:

@@ -125,6 +125,10 @@ class _Span:
     text: str
 
 
+def has_digit(text: str) -> bool:
+    return any(character.isdigit() for character in text)
+
+
 def readable_text(statement: str) -> str:
     """The statement as a reader sees it: markup, invisible characters and ligatures removed."""
     text = _TAG.sub("", statement)
@@ -251,7 +255,7 @@ def _id_tokens(sentence: str, start: int, chunk: str) -> list[_Span]:
         position = chunk.index(part, offset)
         offset = position + len(part)
         token = _trim_id(part)
-        if len(token) >= 3 and any(char.isdigit() for char in token) and not _NOT_AN_ID.match(token):
+        if len(token) >= 3 and has_digit(token) and not _NOT_AN_ID.match(token):
             spans.append(_Span(start + position, start + position + len(token), token))
     return spans
 
@@ -265,7 +269,7 @@ def award_id_spans(sentence: str) -> list[_Span]:
     for group in _BRACKETED.finditer(sentence):
         content = group.group(1)
         parts = [part for part in _ID_LIST_SEPARATOR.split(content.strip()) if part]
-        if parts and all(re.fullmatch(_ID_SHAPE, part) and any(char.isdigit() for char in part) for part in parts):
+        if parts and all(re.fullmatch(_ID_SHAPE, part) and has_digit(part) for part in parts):
             candidates += _id_tokens(sentence, group.start(1), content)
     kept: list[_Span] = []
     for span in sorted(candidates, key=lambda span: (span.start, -(span.end - span.start))):
