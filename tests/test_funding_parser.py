@@ -12,7 +12,10 @@ import pytest
 from sciextract.tasks.funding.data import load_funding_records
 from sciextract.errors import InputError
 from sciextract.tasks.base import Parsed
+from sciextract.tasks.funding.parse import PIECE_SEPARATOR, statement_pieces
 from sciextract.tasks.funding.task import FundingTask, parse_funders, render_funders
+from sciextract.predict import model_answers
+from sciextract.tasks import get_task
 from sciextract.config import Config
 
 NSF = {"funder_name": "NSF", "awards": [{"award_ids": ["DMS-1"], "funding_scheme": [], "award_title": []}]}
@@ -186,6 +189,70 @@ def test_an_award_id_the_answer_already_gave_is_dropped_and_counted():
     # the same id under one funder twice is a repeat too; different ids are all kept
     assert parse_funders('[{"funder_name": "NSF", "awards": [{"award_ids": ["A-1", "A-1", "A-2"]}]}]').value[0]["awards"] \
         == [{"award_ids": ["A-1", "A-2"], "funding_scheme": [], "award_title": []}]
+
+
+def test_an_output_of_pieces_joins_their_funders_and_fails_only_when_no_piece_reads():
+    erc = {"funder_name": "ERC", "awards": [{"award_ids": ["101"], "funding_scheme": [], "award_title": []}]}
+    pieces = [NSF_JSON, "no JSON here", json.dumps([erc, {"funder_name": "DFG", "awards": [{"award_ids": ["DMS-1"]}]}])]
+    result = parse_funders(PIECE_SEPARATOR.join(pieces))
+    # the pieces' funders in order; DFG's id was NSF's, given in the first piece, so DFG keeps no award
+    assert result == Parsed([NSF, erc, {"funder_name": "DFG", "awards": []}], failed=False,
+                            notes=Counter(repeated_award_ids=1))
+    cut = json.dumps([erc, NSF])[:-30]
+    assert parse_funders(PIECE_SEPARATOR.join([cut, NSF_JSON])).notes == Counter(truncated=1, repeated_award_ids=0)
+    assert parse_funders(PIECE_SEPARATOR.join(["no", "answer"])) == Parsed([], failed=True)
+    assert parse_funders(PIECE_SEPARATOR.join(["[]", "no answer"])) == Parsed([], failed=False)
+
+
+def test_a_long_statement_is_cut_into_runs_of_whole_sentences():
+    sentences = ["This work was supported by the NSF (grant DMS-1) and the ERC.", "J.D. thanks the DFG for a grant.",
+                 "Computing time came from the U.S. Department of Energy under contract No. DE-AC02.",
+                 "We thank our colleagues for reading the manuscript and for many helpful comments on it."]
+    statement = " ".join(sentences[:2]) + "\n" + " ".join(sentences[2:])
+    assert statement_pieces(statement, 200) == [statement]
+    words = [len(sentence.split()) for sentence in sentences]  # 12, 7, 14, 15
+    assert statement_pieces(statement, 21) == [" ".join(sentences[:2]), sentences[2], sentences[3]]
+    # a sentence longer than the limit is a piece alone; "No." and "U.S." end no sentence
+    assert statement_pieces(statement, 10) == sentences and max(words) > 10
+    # every piece verbatim from the statement, nothing left out
+    for limit in (5, 13, 20, 30):
+        pieces = statement_pieces(statement, limit)
+        assert all(piece in statement for piece in pieces)
+        assert "".join(pieces).replace(" ", "") == statement.replace(" ", "").replace("\n", "")
+
+
+def test_a_model_reads_a_long_statement_in_pieces_and_answers_once():
+    task, config = FundingTask(), Config()
+    config.decoding.grounding = {"funding": 0.8}
+    config.decoding.piece_words = {"funding": 12}
+    short = {"id": "s", "funding_statement": "Funded by the NSF (grant DMS-1).", "funders": []}
+    long = {"id": "l", "funding_statement": "This work was supported by the ERC under grant 101. The DFG funded "
+                                            "J.D. through grant 7 and the NSF through grant DMS-1.", "funders": []}
+    answers = {"Funded by the NSF (grant DMS-1).": [NSF],
+               "This work was supported by the ERC under grant 101.": [{"funder_name": "ERC", "awards": [
+                   {"award_ids": ["101"]}]}],
+               "The DFG funded J.D. through grant 7 and the NSF through grant DMS-1.": [
+                   {"funder_name": "DFG", "awards": [{"award_ids": ["7"]}]}, NSF]}
+    asked = []
+
+    def generate(conversations, *, sample=False, grammar=None):
+        statements = [conversation[1]["content"].split("\n\n", 1)[1] for conversation in conversations]
+        asked.append(statements)
+        return [json.dumps(answers[statement]) for statement in statements]
+
+    (short_raw, short_answer), (long_raw, long_answer) = model_answers(task, config, generate, [short, long])
+    assert asked == [list(answers)]  # one generation call: the short statement whole, the long one in two pieces
+    assert short_raw == json.dumps([NSF]) and short_answer.value == [NSF]
+    assert long_raw.count(PIECE_SEPARATOR) == 1
+    assert [(f["funder_name"], [a["award_ids"] for a in f["awards"]]) for f in long_answer.value] == [
+        ("ERC", [["101"]]), ("DFG", [["7"]]), ("NSF", [["DMS-1"]])]
+    # the row's raw output reads back to the same answer
+    row = task.prediction_row(long, long_raw, long_answer)
+    assert task.prediction_from_row(row, path="p.jsonl", line=1).value == long_answer.value
+    # a task that reads its inputs whole says so
+    config.decoding.piece_words = {"sciie": 12}
+    with pytest.raises(NotImplementedError, match="piece_words"):
+        model_answers(get_task("sciie"), config, generate, [{"id": "x", "sentence": "A B C."}])
 
 
 def test_grounding_drops_names_and_ids_the_statement_does_not_hold_and_counts_them():

@@ -11,10 +11,9 @@ import logging
 from pathlib import Path
 
 from sciextract.config import Config
-from sciextract.decoding import answer_grammar
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_jsonl
-from sciextract.predict import make_chat_generator, make_predictor, score_rows
+from sciextract.predict import make_chat_generator, make_predictor, model_answers, score_rows
 from sciextract.tasks.base import Parsed, PassageLocator, PassageParser, Task
 
 log = logging.getLogger(__name__)
@@ -30,8 +29,7 @@ def article_stages(task: Task, config: Config, variant: str, *, base_dir: Path |
     generate, tokenizer = make_chat_generator(task, config, variant, base_dir=base_dir)
 
     def parse(records: list[dict]) -> list[tuple[str | None, Parsed]]:
-        answers = generate([task.prompt(record) for record in records], grammar=answer_grammar(task, config, records))
-        return [(text, task.answer(record, text, config)) for record, text in zip(records, answers, strict=True)]
+        return model_answers(task, config, generate, records)
 
     return articles.model_locator(config, generate, tokenizer), parse
 

@@ -556,16 +556,24 @@ class DecodingSettings:
     """Per task name: the grammar admits only substrings of the input (whole words at both ends) where the task's
     answer copies it (funding: the statements stage 1 copies out of an article chunk; SciIE: entity texts and
     relation arguments); needs `structured`, stamped. A task not named copies freely."""
+    piece_words: dict[str, int] = field(default_factory=dict)
+    """Per task name: a model reads an input of more than this many words in pieces of whole sentences of at most
+    this many words each (a longer sentence is a piece alone), one answer per piece, the answers joined into one
+    (`Task.pieces`; funding: the funders in order, each award id kept once), stamped. A task not named reads each
+    input whole. Applies to evaluation, `sciextract predict` and stage 2 of the article path, not to training."""
 
     def __post_init__(self) -> None:
         for name, settings in (("structured", self.structured), ("grounding", self.grounding),
-                               ("copied_substrings", self.copied_substrings)):
+                               ("copied_substrings", self.copied_substrings), ("piece_words", self.piece_words)):
             unknown = sorted(set(settings) - set(task_names()))
             if unknown:
                 raise ValueError(f"{name}: unknown task '{unknown[0]}' (tasks: {', '.join(task_names())})")
         for task, threshold in self.grounding.items():
             if not 0 < threshold <= 1:
                 raise ValueError(f"grounding.{task}: expected a similarity in (0, 1], got {threshold}")
+        for task, words in self.piece_words.items():
+            if isinstance(words, bool) or not isinstance(words, int) or words < 1:
+                raise ValueError(f"piece_words.{task}: expected a whole number of words >= 1, got {words!r}")
         for task, copied in self.copied_substrings.items():
             if copied and not self.structured_for(task):
                 raise ValueError(f"copied_substrings.{task}: needs structured.{task} (the substrings are a grammar)")

@@ -57,12 +57,24 @@ def make_predictor(task: Task, config: Config, variant: str, *, base_dir: Path |
 
     def predict_with_model(records: list[dict], samples: int = 0) -> list[tuple[str | None, Parsed]]:
         # Sampling follows the policy's training distribution (grpo.temperature, grpo.top_p).
-        asked = [record for record in records for _ in range(max(samples, 1))]
-        outputs = generate([task.prompt(record) for record in asked], sample=samples > 0,
-                           grammar=answer_grammar(task, config, asked))
-        return [(text, task.answer(record, text, config)) for record, text in zip(asked, outputs, strict=True)]
+        return model_answers(task, config, generate, [record for record in records for _ in range(max(samples, 1))],
+                             sample=samples > 0)
 
     return predict_with_model
+
+
+def model_answers(task: Task, config: Config, generate: Callable[..., list[str]], records: list[dict], *,
+                  sample: bool = False) -> list[tuple[str | None, Parsed]]:
+    """A model's (raw output, answer) for each record, all in one generation call: the task's prompt, in its
+    grammar, each record read whole or, where `decoding.piece_words` names the task, in pieces whose answers are
+    joined into one output (`Task.pieces`); the output read and grounded by `Task.answer`."""
+    max_words = config.decoding.piece_words.get(task.name)
+    read_as = [task.pieces(record, max_words) if max_words else ([record], "") for record in records]
+    pieces = [piece for group, _ in read_as for piece in group]
+    outputs = iter(generate([task.prompt(piece) for piece in pieces], sample=sample,
+                            grammar=answer_grammar(task, config, pieces)))
+    texts = [separator.join(next(outputs) for _ in group) for group, separator in read_as]
+    return [(text, task.answer(record, text, config)) for record, text in zip(records, texts, strict=True)]
 
 
 def evaluation_sets(task: Task, config: Config) -> dict[str, list[dict]]:

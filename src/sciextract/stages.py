@@ -235,8 +235,8 @@ def run_evaluate(config: Config, variant: str, name: str | None = None) -> None:
                 rows = prediction_rows(task, records, predictor(records))
                 seconds = time.perf_counter() - started
                 report, documents = score_rows(task, config, records, rows)
-                report["stamp"].update(_evaluation_stamp(config, name, set_name, adapter, grammar, code_hash,
-                                                        copies_substrings(task, config)))
+                report["stamp"].update(_evaluation_stamp(config, task.name, name, set_name, adapter, grammar,
+                                                        code_hash, copies_substrings(task, config)))
                 if oracle_samples:
                     outputs = [raw for raw, _ in predictor(records, samples=oracle_samples)]
                     sampled = task.score_samples(records, [outputs[i:i + oracle_samples]
@@ -281,8 +281,8 @@ def run_evaluate_articles(config: Config, variant: str) -> None:
                 report, documents = evaluate_articles(task, config, str(adapter) if adapter else variant, records,
                                                       predictions)
                 seconds = time.perf_counter() - started
-                report["stamp"].update(_evaluation_stamp(config, variant, set_name, adapter, grammar, code_hash,
-                                                        copies_substrings(task, config)))
+                report["stamp"].update(_evaluation_stamp(config, task.name, variant, set_name, adapter, grammar,
+                                                        code_hash, copies_substrings(task, config)))
                 results[set_name] = report
                 write_jsonl(staging / "predictions" / f"{set_name}.documents.jsonl", documents)
                 _log_evaluation(set_name, report, [row for _, row in read_records(predictions)], seconds)
@@ -290,16 +290,18 @@ def run_evaluate_articles(config: Config, variant: str) -> None:
         mlflow.log_artifact(str(out_dir / "metrics.json"))
 
 
-def _evaluation_stamp(config: Config, variant: str, set_name: str, adapter: Path | None, grammar, code_hash: str,
-                      copied: bool) -> dict:
+def _evaluation_stamp(config: Config, task_name: str, variant: str, set_name: str, adapter: Path | None, grammar,
+                      code_hash: str, copied: bool) -> dict:
     """What an evaluate stage adds to a scorer's stamp: the system (variant, base, adapter) and the generation
-    settings, the grammar the same for every variant so that rule and model rows stay comparable."""
+    settings (how the model reads an input and what its answers may hold), the same for every variant so that rule
+    and model rows stay comparable."""
     return {"variant": variant, "set": set_name, "base_model": config.model.base,
             "adapter": str(adapter) if adapter else None, "max_documents": config.evaluate.max_documents,
             "decoding": "sampled" if config.evaluate.do_sample else "greedy",
             "stop_on_loop": config.evaluate.stop_on_loop, "code_hash": code_hash,
             "grammar": grammar.name if grammar is not None else None,
-            "copied_substrings": copied}
+            "copied_substrings": copied,
+            "piece_words": config.decoding.piece_words.get(task_name)}
 
 
 def _log_evaluation(set_name: str, report: dict, rows: list[dict], seconds: float) -> None:

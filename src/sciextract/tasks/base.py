@@ -235,6 +235,13 @@ class Task(ABC):
             return {self.text_key: item}
         return dict(item)
 
+    def pieces(self, record: dict, max_words: int) -> tuple[list[dict], str]:
+        """`record` as the records a model reads one at a time (`decoding.piece_words`): the record itself when its
+        input has at most `max_words` words, else one record per run of whole sentences of at most `max_words`
+        words; and the separator that joins the answers to the pieces into one output, which `parse` reads as the
+        record's answer. A task that reads each input whole does not override this."""
+        raise NotImplementedError(f"task '{self.name}' reads each input whole: remove it from decoding.piece_words")
+
     def sft_example(self, record: dict) -> dict:
         """A conversational prompt-completion example, so TRL takes the loss on the completion only."""
         return {"prompt": self.prompt(record), "completion": [{"role": "assistant", "content": self.target(record)}]}

@@ -16,6 +16,11 @@ from sciextract.tasks.funding.rules import FUNDING_CUE, has_digit, readable_text
 _ARRAY_START = re.compile(OPENING["["])
 
 
+PIECE_SEPARATOR = "\x1e"
+"""Joins the answers to the pieces of a statement read in pieces (`statement_pieces`) into one output: the ASCII
+record separator, a control character that JSON escapes inside strings, so that no answer in the grammar holds it."""
+
+
 def parse_funders(text: str | None) -> Parsed:
     """Read funders from any model output; never raises, in time linear in the text.
 
@@ -24,11 +29,22 @@ def parse_funders(text: str | None) -> Parsed:
     or a single funder object in nested or flat form, also nested inside another value. When the first array of
     the answer does not decode (the token limit or the loop stop cut it off, or a bad escape broke it), its
     complete leading funders are the answer, noted `truncated`; with none complete the search goes on after the
-    point where it broke. No JSON answer at all is a parse failure with no funders. An award id the answer already
-    gave is dropped (see `drop_repeated_award_ids`).
+    point where it broke. No JSON answer at all is a parse failure with no funders. The output of a statement read
+    in pieces holds one answer per piece, separated by `PIECE_SEPARATOR`: each is read so, and their funders follow
+    one another; it fails only when no piece's answer reads. An award id the answer already gave is dropped (see
+    `drop_repeated_award_ids`).
     """
     if not text:
         return Parsed([], failed=True)
+    notes: Counter = Counter()
+    answers = [funders for part in text.split(PIECE_SEPARATOR) if (funders := _read_answer(part, notes)) is not None]
+    if not answers:
+        return Parsed([], failed=True)
+    return drop_repeated_award_ids([funder for funders in answers for funder in funders], notes)
+
+
+def _read_answer(text: str, notes: Counter) -> list[dict] | None:
+    """The funders of one answer (see `parse_funders`), None when it holds none that reads; a truncated one noted."""
     text = answer_text(clean_text(text))
     reader = EmbeddedJson(text)
     array = _ARRAY_START.search(text)
@@ -36,10 +52,36 @@ def parse_funders(text: str | None) -> Parsed:
         items = read_array_items(reader, array.end())[0]
         funders = coerce_funders(items) if items else None
         if funders:
-            return drop_repeated_award_ids(funders, Counter(truncated=1))
+            notes["truncated"] += 1
+            return funders
         text = text[read.end:]  # no complete funder in it, and nothing inside it is an answer: look after it
-    funders = first_json_answer(text, coerce_funders, stop_at_cut=True)
-    return Parsed([], failed=True) if funders is None else drop_repeated_award_ids(funders, Counter())
+    return first_json_answer(text, coerce_funders, stop_at_cut=True)
+
+
+def statement_pieces(statement: str, max_words: int) -> list[str]:
+    """`statement` whole when it has at most `max_words` words, else cut between its sentences (`sentence_spans`)
+    into runs of whole sentences of at most `max_words` words (a longer sentence is a piece alone), each verbatim.
+
+    The 135M model misses most of what a long statement names: on the real dev set, the SFT adapter found 82% of
+    the gold funders and 68% of the award ids in statements under 40 words, 53% and 23% in those of 80-150 words.
+    Read in pieces of at most 80 words, its real dev funder F1 rose 0.714 -> 0.743 and award_id F1 0.502 -> 0.533
+    (README, "Long statements in pieces")."""
+    if len(statement.split()) <= max_words:
+        return [statement]
+    pieces, start, end, words = [], None, 0, 0
+    for span in sentence_spans(statement):
+        count = len(span.text.split())
+        if not count:
+            continue
+        if start is not None and words + count > max_words:
+            pieces.append(statement[start:end].strip())
+            start, words = None, 0
+        if start is None:
+            start = span.start
+        end, words = span.end, words + count
+    if start is not None:
+        pieces.append(statement[start:end].strip())
+    return pieces
 
 
 def drop_repeated_award_ids(funders: list[dict], notes: Counter) -> Parsed:

@@ -25,7 +25,8 @@ from sciextract.tasks.funding.board import BOARD, LEVELS
 from sciextract.tasks.funding.data import canonical_funders, load_funding_records
 from sciextract.tasks.funding.ensemble import ensemble_files
 from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR
-from sciextract.tasks.funding.parse import GROUNDING_COUNTS, ground_funders, parse_funders, render_funders
+from sciextract.tasks.funding.parse import (GROUNDING_COUNTS, PIECE_SEPARATOR, ground_funders, parse_funders,
+                                            render_funders, statement_pieces)
 from sciextract.tasks.funding.rewards import DEFAULT_REWARD_WEIGHTS, component_reward
 from sciextract.tasks.funding.rules import extract_funders_by_rules
 from sciextract.tasks.funding.score import score_documents
@@ -116,6 +117,10 @@ class FundingTask(Task):
 
     def target(self, record: dict) -> str:
         return render_funders(record["funders"])
+
+    def pieces(self, record: dict, max_words: int) -> tuple[list[dict], str]:
+        return ([{**record, "funding_statement": piece}
+                 for piece in statement_pieces(record["funding_statement"], max_words)], PIECE_SEPARATOR)
 
     def parse(self, text: str | None) -> Parsed:
         return parse_funders(text)
