@@ -322,6 +322,11 @@ def test_grounding_gives_an_id_to_the_funder_named_nearest_before_it_in_its_sent
     assert value == [("NSFC", [["11935006"]]), ("Hunan Province", [["2020RC4047"]]), ("ERC", [["77"]]),
                      ("RIKEN", [["5501"]])]
     assert notes["rebound_award_ids"] == 1
+    # a name is mentioned as whole words only: "ERC" inside "Mercator" does not take the NSF's grant
+    value, notes = _grounded("Supported by the NSF through the Mercator programme (grant 55). The ERC funded grant 77.",
+                             [{"funder_name": "NSF", "awards": [{"award_ids": ["55"]}]},
+                              {"funder_name": "ERC", "awards": [{"award_ids": ["77"]}]}])
+    assert value == [("NSF", [["55"]]), ("ERC", [["77"]])] and notes["rebound_award_ids"] == 0
 
 
 def test_grounding_counts_travel_in_prediction_rows():

@@ -213,11 +213,12 @@ def _sentences(statement: str) -> tuple[str, list[tuple[int, int, str]]]:
 
 
 def _mentions(name: str, sentences: list[tuple[int, int, str]]) -> list[tuple[int, int, int]]:
-    """(sentence index, start, end) of each exact, case-folded occurrence of `name`, else of its best fuzzy span
-    per sentence at partial ratio 80 or more."""
+    """(sentence index, start, end) of each exact, case-folded occurrence of `name` as whole words ("ERC" is not in
+    "Mercator"), else of its best fuzzy span per sentence at partial ratio 80 or more."""
     key = name.casefold()
+    whole_words = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
     exact = [(index, start + m.start(), start + m.end()) for index, (start, _, text) in enumerate(sentences)
-             for m in re.finditer(re.escape(key), text.casefold())]
+             for m in whole_words.finditer(text.casefold())]
     if exact:
         return exact
     fuzzy = []
