@@ -131,6 +131,27 @@ def test_the_empty_article_gets_no_statements_and_no_model_call(tokenizer):
     assert rows[0]["raw_output"] is None and rows[0]["parse_failed"] is False
 
 
+def test_stage_one_keeps_the_statements_of_the_greedy_and_of_every_sampled_answer(tokenizer):
+    article = {"id": "a", "text": FILLER * 12 + STATEMENT + " Second: funded by the NIH grant R01-1."}
+    calls = []
+
+    def generate(conversations, grammar, sample=False, seed=None):
+        calls.append((sample, seed))
+        chosen = ("Second: funded by the NIH grant R01-1." if seed == 1 else STATEMENT) if sample else None
+        return [_answer(chosen) if chosen else _answer() for _ in conversations]
+
+    found = model_extractions([article], generate, tokenizer, chunk_tokens=64, chunk_overlap=8,
+                              decoding="copied_substrings", samples=2)[0]
+    assert calls == [(False, None), (True, 0), (True, 1)]  # one greedy call, then one seeded call per round
+    assert len(found.outputs) == 3 * found.chunks  # every chunk's greedy answer, then each round's
+    assert found.extraction.statements == [STATEMENT, "Second: funded by the NIH grant R01-1."]
+    assert found.extraction.notes["merged_statements"] > 0  # the rounds' copies of one statement kept once
+    calls.clear()
+    greedy = model_extractions([article], generate, tokenizer, chunk_tokens=64, chunk_overlap=8,
+                               decoding="copied_substrings")[0]
+    assert calls == [(False, None)] and greedy.extraction.statements == []
+
+
 @pytest.mark.parametrize("structured, copied, expected", [
     (False, False, None), (True, False, "funding-statements"), (True, True, "funding-statements:copied")])
 def test_stage_one_decodes_in_the_statements_grammar_each_chunk_copied_from_itself(tokenizer, structured, copied,

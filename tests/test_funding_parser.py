@@ -329,6 +329,32 @@ def test_grounding_gives_an_id_to_the_funder_named_nearest_before_it_in_its_sent
     assert value == [("NSF", [["55"]]), ("ERC", [["77"]])] and notes["rebound_award_ids"] == 0
 
 
+def test_grounding_adds_the_ids_the_answer_lacks_to_the_funders_the_rules_give_them_to():
+    statement = ("This work was supported by the National Science Foundation (grant DMR-1507409) and the National "
+                 "Natural Science Foundation of China (grants 81870222 and 32070813). Funding also came from DFG "
+                 "grant GSC 226. The NIH (grant R01-GM123456) had no role in the design of the study.")
+    value, notes = _grounded(statement, [{"funder_name": "National Science Foundation", "awards": []},
+                                         {"funder_name": "DFG", "awards": [{"award_ids": ["DFG grant GSC 226"]}]}])
+    # to a funder the answer names; with a funder it does not name; never an id the answer holds in a longer one,
+    # nor one of a sentence that is no funding sentence
+    assert value == [("National Science Foundation", [["DMR-1507409"]]), ("DFG", [["DFG grant GSC 226"]]),
+                     ("National Natural Science Foundation of China", [["81870222"], ["32070813"]])]
+    assert (notes["added_award_ids"], notes["added_funders"]) == (3, 1)
+
+
+def test_grounding_drops_initials_named_as_funders_and_dates_given_as_award_ids():
+    statement = ("GK was supported by the EU (grant 12345678) since 2018. AT thanks the NSF for grant DMS-17001 "
+                 "(August 2015).")
+    value, notes = _grounded(statement, [{"funder_name": "GK", "awards": [{"award_ids": ["12345678"]}]},
+                                         {"funder_name": "EU", "awards": [{"award_ids": ["2018"]}]},
+                                         {"funder_name": "AT", "awards": []},
+                                         {"funder_name": "NSF",
+                                          "awards": [{"award_ids": ["August 2015", "DMS-17001"]}]}])
+    # "EU" is a funder's name; the id of the dropped "GK" comes back to the funder the rules give it to
+    assert value == [("EU", [["12345678"]]), ("NSF", [["DMS-17001"]])]
+    assert (notes["initials_funders"], notes["dates_as_award_ids"], notes["added_award_ids"]) == (2, 2, 1)
+
+
 def test_grounding_counts_travel_in_prediction_rows():
     task, config = FundingTask(), Config()
     config.decoding.grounding = {"funding": 0.8}

@@ -69,6 +69,20 @@ def test_sampled_generation_reuses_the_prefix_with_the_same_random_stream(tiny_m
     assert ours == [expected]
 
 
+def test_a_seeded_sampling_call_repeats_and_leaves_the_global_random_stream_alone(tiny_model_dir, funding_file):
+    model, tokenizer, prompts = _model_and_prompts(tiny_model_dir, funding_file)
+    settings = GenerationSettings(max_new_tokens=12, batch_size=2, do_sample=True, temperature=1.0, top_p=1.0, seed=5)
+    torch.manual_seed(0)
+    first = generate_transformers(model, tokenizer, prompts[:3], settings, progress=None)
+    after_first = torch.rand(1)
+    torch.manual_seed(1)
+    assert generate_transformers(model, tokenizer, prompts[:3], settings, progress=None) == first
+    torch.manual_seed(0)
+    assert torch.equal(torch.rand(1), after_first)  # the seeded call drew nothing from torch's global generator
+    other_seed = GenerationSettings(max_new_tokens=12, batch_size=2, do_sample=True, temperature=1.0, top_p=1.0, seed=6)
+    assert generate_transformers(model, tokenizer, prompts[:3], other_seed, progress=None) != first
+
+
 def test_shared_prefix_leaves_every_prompt_a_token_of_its_own():
     assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 3, 5]]) == 3
     assert shared_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2

@@ -154,12 +154,13 @@ class ModelConfig:
 
 
 @dataclass
-@ranges(synthetic_articles="[0, inf)", chunk_tokens="[32, inf)", chunk_overlap="[0, inf)", extract_fraction="[0, 1)",
-        empty_chunk_share="[0, 1)", split_ratios="[0, 1]", sft_max_steps="[1, inf)", grpo_max_steps="[1, inf)",
+@ranges(synthetic_articles="[0, inf)", chunk_tokens="[32, inf)", chunk_overlap="[0, inf)", extract_samples="[0, inf)",
+        extract_fraction="[0, 1)", empty_chunk_share="[0, 1)", split_ratios="[0, 1]", sft_max_steps="[1, inf)", grpo_max_steps="[1, inf)",
         grpo_beta="[0, inf)", grpo_entropy_coef="[0, inf)")
 class FundingArticleConfig:
     """Funding from whole articles (the two-stage path, its own pipeline: pipelines/article/dvc.yaml): synthetic
-    articles, chunking, the SFT mixture and its training length, GRPO on the rl articles."""
+    articles, chunking and stage 1's answers per chunk, the SFT mixture and its training length, GRPO on the rl
+    articles."""
 
     synthetic_articles: int = 500
     """How many synthetic articles (tasks/funding/article_synthetic.py) `prepare_articles` generates and splits;
@@ -176,6 +177,11 @@ class FundingArticleConfig:
     """Tokens shared by consecutive chunks (published: 1024); a statement up to this long is whole in one chunk.
     128 covers 83% of synthetic statements (median 70, p90 166 tokens) for 33% more prefill than no overlap; the
     parts of a longer one cut by a boundary are merged when both are copied."""
+    extract_samples: int = 0
+    """Stage-1 answers sampled per chunk (temperature and top-p of `grpo`, seeds 0, 1, ...) beside the greedy one;
+    the statements of all of them are kept (verbatim check and merge as for one answer). The 135M adapter copies
+    one sentence out of nearly every chunk, often the wrong one, so a few draws per chunk find statements the
+    greedy answer misses; stage 2's grounding drops what the extra non-funding sentences bring. 0: greedy only."""
     extract_fraction: float = 0.3
     """Share of stage-1 extract examples (chunk -> statements) in the article SFT mixture, the rest the statement
     parse examples of the default pipeline's sft split (all of them; the extract ones a seeded sample). 0.3: the

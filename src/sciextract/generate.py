@@ -36,6 +36,9 @@ class GenerationSettings:
     grammar: GrammarChoice = None
     """Constrain every answer to this grammar, or each prompt's answer to its own (a sequence in prompt order: a
     grammar built from the input, see `decoding.copied_string`); None generates freely (`decoding.structured`)."""
+    seed: int | None = None
+    """Sampling draws from a generator seeded with this, so that a sampled evaluation repeats on the same inputs;
+    None draws from torch's global generator (GRPO's rollouts, seeded by the trainer)."""
 
 
 def chat_prompts(tokenizer, conversations: list[list[dict]]) -> list[str]:
@@ -191,7 +194,8 @@ def _eos_ids(model, tokenizer) -> set[int]:
 
 
 def _decode(model, ids: torch.Tensor, mask: torch.Tensor, cache: DynamicCache | None, settings: GenerationSettings,
-            eos_ids: set[int], constraint: BatchConstraint | None = None) -> list[list[int]]:
+            eos_ids: set[int], constraint: BatchConstraint | None = None, sampler: torch.Generator | None = None
+            ) -> list[list[int]]:
     """Each row's new tokens, generated step by step; a row that ends (end of sequence, loop stop, length) leaves
     the batch at once, with its cache rows.
 
@@ -231,7 +235,8 @@ def _decode(model, ids: torch.Tensor, mask: torch.Tensor, cache: DynamicCache | 
         if warpers is None:
             tokens = logits.argmax(dim=-1)
         else:
-            tokens = torch.multinomial(torch.softmax(warpers(generated, logits), dim=-1), num_samples=1).squeeze(1)
+            tokens = torch.multinomial(torch.softmax(warpers(generated, logits), dim=-1), num_samples=1,
+                                       generator=sampler).squeeze(1)
         generated = torch.cat([generated, tokens[:, None]], dim=1)
         if constraint is not None:
             constraint.advance(tokens.tolist())
@@ -274,6 +279,7 @@ def generate_token_ids(model, tokenizer, prompt_tokens: list[list[int]], setting
     prefix = prompt_tokens[0][:shared_prefix_length(prompt_tokens)]
     prefix_cache = _prefix_cache(model, prefix)
     order = sorted(range(len(prompt_tokens)), key=lambda i: len(prompt_tokens[i]), reverse=True)
+    sampler = None if settings.seed is None else torch.Generator(device=model.device).manual_seed(settings.seed)
     outputs: list[list[int] | None] = [None] * len(prompt_tokens)
     bar = tqdm(total=len(prompt_tokens), desc=progress, disable=progress is None, unit="doc")
     for start in range(0, len(order), settings.batch_size):
@@ -286,7 +292,8 @@ def generate_token_ids(model, tokenizer, prompt_tokens: list[list[int]], setting
         constraint = None
         if grammars is not None:
             constraint = BatchConstraint([grammars[i] for i in batch], tokenizer, model.config.vocab_size, eos_ids)
-        for index, new_tokens in zip(batch, _decode(model, ids, mask, cache, settings, eos_ids, constraint), strict=True):
+        answers = _decode(model, ids, mask, cache, settings, eos_ids, constraint, sampler)
+        for index, new_tokens in zip(batch, answers, strict=True):
             outputs[index] = new_tokens
         bar.update(len(batch))
     bar.close()
@@ -320,7 +327,7 @@ def generate_vllm(model_path: str, prompts: list[str], settings: GenerationSetti
               **structured)
     params = [SamplingParams(max_tokens=settings.max_new_tokens,
                              temperature=settings.temperature if settings.do_sample else 0.0,
-                             top_p=settings.top_p if settings.do_sample else 1.0,
+                             top_p=settings.top_p if settings.do_sample else 1.0, seed=settings.seed,
                              **vllm_structured_outputs(grammar))
               for grammar in (grammars or [None] * len(prompts))]
     lora = LoRARequest("adapter", 1, adapter_dir) if adapter_dir else None

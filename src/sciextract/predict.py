@@ -141,21 +141,23 @@ def make_chat_generator(task: Task, config: Config, variant: str, *, base_dir: P
                         progress: str | None = None) -> tuple[Callable[..., list[str]], object]:
     """A model variant loaded once (adapters merged) as a generator of raw answers to ready chat conversations,
     and its tokenizer: the hook for prompts that are not `task.prompt(record)`, such as stage 1 of the article
-    path. Settings as `make_predictor`'s; `sample=True` draws as GRPO samples, `grammar` constrains the answers
-    (`decoding.answer_grammar`; or one grammar per conversation)."""
+    path. Settings as `make_predictor`'s; `sample=True` draws as GRPO samples (from a generator seeded with `seed`
+    where one is given), `grammar` constrains the answers (`decoding.answer_grammar`; or one grammar per
+    conversation)."""
     adapter = variant_adapter(task, variant, config)
     # vLLM loads the merged policy from disk in its own precision: merge it unquantized.
     load_as = config.model if config.model.generation_backend != "vllm" else dataclasses.replace(config.model, quantization="none")
     model, tokenizer = load_policy(paths.BASE_DIR if base_dir is None else base_dir, adapter, load_as)
 
-    def generate(conversations: list[Messages], *, sample: bool = False, grammar: GrammarChoice = None) -> list[str]:
+    def generate(conversations: list[Messages], *, sample: bool = False, grammar: GrammarChoice = None,
+                 seed: int | None = None) -> list[str]:
         if not conversations:
             return []
         settings = GenerationSettings(max_new_tokens=config.evaluate.max_new_tokens,
                                       batch_size=config.evaluate.batch_size,
                                       do_sample=config.evaluate.do_sample or sample,
                                       temperature=config.grpo.temperature, top_p=config.grpo.top_p,
-                                      stop_on_loop=config.evaluate.stop_on_loop, grammar=grammar)
+                                      stop_on_loop=config.evaluate.stop_on_loop, grammar=grammar, seed=seed)
         prompts = chat_prompts(tokenizer, conversations)
         if config.model.generation_backend == "vllm":
             with tempfile.TemporaryDirectory() as merged:

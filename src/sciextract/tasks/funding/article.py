@@ -357,8 +357,8 @@ def article_inputs(path: str | Path) -> list[dict] | None:
 
 @dataclass
 class ArticleExtraction:
-    """Stage 1 of one article: its chunk count, the raw answers per chunk (None for a model-free locator) and
-    what was kept."""
+    """Stage 1 of one article: its chunk count, the raw answers per chunk (the greedy ones, then each sampled
+    round's; None for a model-free locator) and what was kept."""
 
     chunks: int
     outputs: list[str] | None
@@ -374,18 +374,21 @@ def stage1_decoding(decoding: DecodingSettings, task: str) -> str:
 
 
 def model_extractions(articles: list[dict], generate: ChatGenerator, tokenizer, *, chunk_tokens: int,
-                      chunk_overlap: int, decoding: str) -> list[ArticleExtraction]:
+                      chunk_overlap: int, decoding: str, samples: int = 0) -> list[ArticleExtraction]:
     """Stage 1 of a batch of articles: every chunk of every article in one generation call, decoded as
-    `stage1_decoding` says."""
+    `stage1_decoding` says, then `samples` more calls that sample (seeds 0, 1, ...); an article's outputs are its
+    chunks' greedy answers, then each sampled round's, and its statements are those of all of them."""
     texts = [clean_article(article["text"]) for article in articles]
     chunks = [chunk_article(text, tokenizer, chunk_tokens, chunk_overlap) for text in texts]
     all_chunks = [chunk.text for article_chunks in chunks for chunk in article_chunks]
     grammar = ([statements_grammar(chunk) for chunk in all_chunks] if decoding == "copied_substrings"
                else statements_grammar() if decoding == "structured" else None)
-    answers = generate([extract_prompt(chunk) for chunk in all_chunks], grammar=grammar)
+    conversations = [extract_prompt(chunk) for chunk in all_chunks]
+    rounds = [generate(conversations, grammar=grammar)]
+    rounds += [generate(conversations, grammar=grammar, sample=True, seed=seed) for seed in range(samples)]
     results, position = [], 0
     for text, article_chunks in zip(texts, chunks, strict=True):
-        own = answers[position:position + len(article_chunks)]
+        own = [answer for answers in rounds for answer in answers[position:position + len(article_chunks)]]
         position += len(article_chunks)
         results.append(ArticleExtraction(len(article_chunks), own, kept_statements(text, own)))
     return results
@@ -404,7 +407,7 @@ def article_rows(articles: list[dict], extractions: list[ArticleExtraction], par
 
 def article_row(article: dict, found: ArticleExtraction, raw_output: str | None, parsed: Parsed) -> dict:
     """One article's prediction row: `id`, the kept `statements`, the stage-1 answers per chunk
-    (`extract_outputs`, null for the rule locator), stage 2's answer (`raw_output`, null when no statement was
+    (`extract_outputs`: greedy, then each sampled round's; null for the rule locator), stage 2's answer (`raw_output`, null when no statement was
     kept or for rules), `predicted_funders`, `parse_failed` (stage 2), and stage 1's counts."""
     return {
         "id": article["id"],

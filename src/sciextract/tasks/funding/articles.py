@@ -35,7 +35,8 @@ class FundingArticles(ArticlePath):
     def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> PassageLocator:
         settings, decoding = config.data.funding.article, stage1_decoding(config.decoding, self.task.name)
         return lambda articles: model_extractions(articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens,
-                                                  chunk_overlap=settings.chunk_overlap, decoding=decoding)
+                                                  chunk_overlap=settings.chunk_overlap, decoding=decoding,
+                                                  samples=settings.extract_samples)
 
     def baseline_locator(self, variant: str) -> PassageLocator:
         if variant != "rule":

@@ -113,7 +113,10 @@ _ID_ITEM = rf"(?:[A-Z]{{1,6}} )?(?:{_ID_SHAPE})"  # an id, perhaps after a short
 _ID_LIST = re.compile(rf"{_ID_ITEM}(?:\s*(?:,|;|,?\s*and|&)\s*{_ID_ITEM})*")
 _ID_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|,?\s*\band\b|&)\s*")
 _BRACKETED = re.compile(r"[(\[]([^()\[\]]+)[)\]]")
-_NOT_AN_ID = re.compile(r"(?i)^(?:(?:19|20)\d{2}s?|(?:19|20)\d{2}[-–](?:19|20)?\d{2}|covid-19|sars-cov-2|h2020|fp7|h1n1|[1-9]d|[1-9]g)$")
+NOT_AN_ID = re.compile(  # years, year ranges, dates ("August 2015"), names with digits
+    r"(?i)^(?:(?:19|20)\d{2}s?|(?:19|20)\d{2}\s*[-–]\s*(?:19|20)?\d{2}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:19|20)\d{2}"
+    r"|covid-19|sars-cov-2|h2020|fp7|h1n1|[1-9]d|[1-9]g)$")
 _JOINED_TO_NEXT = re.compile(
     r"^[\s,)\]]*(?:(?:awarded|provided|funded|granted|given)\s+)?(?:from|by|of)\s+(?:the\s+)?$", re.IGNORECASE)
 
@@ -255,7 +258,7 @@ def _id_tokens(sentence: str, start: int, chunk: str) -> list[_Span]:
         position = chunk.index(part, offset)
         offset = position + len(part)
         token = _trim_id(part)
-        if len(token) >= 3 and has_digit(token) and not _NOT_AN_ID.match(token):
+        if len(token) >= 3 and has_digit(token) and not NOT_AN_ID.match(token):
             spans.append(_Span(start + position, start + position + len(token), token))
     return spans
 
@@ -278,7 +281,8 @@ def award_id_spans(sentence: str) -> list[_Span]:
     return kept
 
 
-def _owner(award: _Span, mentions: list[_Span], sentence: str) -> _Span | None:
+def award_owner(award: _Span, mentions: list[_Span], sentence: str) -> _Span | None:
+    """The funder mention an award id of `sentence` belongs to (rule 5 of the module docstring), None for none."""
     before = [mention for mention in mentions if mention.end <= award.start]
     if before:
         return before[-1]
@@ -307,7 +311,7 @@ def extract_funders_by_rules(statement: str) -> list[dict]:
         events: list[tuple[int, str | None, str | None]] = [(mention.start, mention.text, None)
                                                             for mention in mentions]
         for award in awards:
-            owner = _owner(award, mentions, sentence)
+            owner = award_owner(award, mentions, sentence)
             events.append((award.start, owner.text if owner else None, award.text))
         for _, name, award_id in sorted(events, key=lambda event: event[0]):
             awards = funders.setdefault(name, [])

@@ -189,6 +189,8 @@ class FundingTask(Task):
             stamp = article_stamp(records, settings, chunk_tokens=article.chunk_tokens,
                                   chunk_overlap=article.chunk_overlap)
             stamp["stage1_decoding"] = stage1_decoding(config.decoding, self.name)  # stamped as grounding is below
+            stamp["stage1_samples"] = (f"{article.extract_samples} at temperature {config.grpo.temperature}, top_p "
+                                       f"{config.grpo.top_p}" if article.extract_samples else "none")
             stamp["documents_without_prediction"] = sum(p is None for p in predictions)
             report, rows = score_articles(records, predictions, settings, stamp)
         else:
