@@ -155,8 +155,8 @@ class ModelConfig:
 
 @dataclass
 @ranges(synthetic_articles="[0, inf)", chunk_tokens="[32, inf)", chunk_overlap="[0, inf)", extract_samples="[0, inf)",
-        extract_fraction="[0, 1)", empty_chunk_share="[0, 1)", split_ratios="[0, 1]", sft_max_steps="[1, inf)", grpo_max_steps="[1, inf)",
-        grpo_beta="[0, inf)", grpo_entropy_coef="[0, inf)")
+        extract_fraction="[0, 1)", empty_chunk_share="[0, 1)", split_ratios="[0, 1]", sft_max_steps="[1, inf)",
+        grpo_max_steps="[1, inf)", grpo_beta="[0, inf)", grpo_entropy_coef="[0, inf)")
 class FundingArticleConfig:
     """Funding from whole articles (the two-stage path, its own pipeline: pipelines/article/dvc.yaml): synthetic
     articles, chunking and stage 1's answers per chunk, the SFT mixture and its training length, GRPO on the rl

@@ -407,8 +407,9 @@ def article_rows(articles: list[dict], extractions: list[ArticleExtraction], par
 
 def article_row(article: dict, found: ArticleExtraction, raw_output: str | None, parsed: Parsed) -> dict:
     """One article's prediction row: `id`, the kept `statements`, the stage-1 answers per chunk
-    (`extract_outputs`: greedy, then each sampled round's; null for the rule locator), stage 2's answer (`raw_output`, null when no statement was
-    kept or for rules), `predicted_funders`, `parse_failed` (stage 2), and stage 1's counts."""
+    (`extract_outputs`: greedy, then each sampled round's; null for the rule locator), stage 2's answer
+    (`raw_output`, null when no statement was kept or for rules), `predicted_funders`, `parse_failed` (stage 2),
+    and stage 1's counts."""
     return {
         "id": article["id"],
         "statements": found.extraction.statements,
