@@ -119,6 +119,34 @@ def test_statements_repeated_across_chunks_are_merged_once_and_halves_rejoined()
     assert found.notes["merged_statements"] == 3
 
 
+def test_a_copy_cut_at_a_line_break_is_completed_to_its_sentence_and_whole_sentences_stay_as_they_are():
+    article = ("Thanks go to A. Reader for comments. * Corresponding author.\nThis work was sup-\nported by the VA, "
+               "grant I01-9838.\n\nWe fitted the model.")
+    for copied in ("This work was sup-", "ported by the VA, grant I01-9838."):
+        found = kept_statements(article, [_answer(copied)])
+        assert found.statements == ["This work was sup-\nported by the VA, grant I01-9838."]
+        assert found.notes["widened_statements"] == 1
+    whole = kept_statements(article, [_answer("Thanks go to A. Reader for comments.", "This work was sup-")])
+    assert whole.notes["widened_statements"] == 1  # the thanks end with their sentence: not run on to the next
+    assert whole.notes["uncued_statements"] == 1
+
+
+def test_statements_without_a_funding_word_are_counted_and_dropped():
+    article = f"{FILLER}X.L. designed the study. {STATEMENT}"
+    found = kept_statements(article, [_answer("X.L. designed the study.", STATEMENT), _answer(FILLER.strip())])
+    assert found.statements == [STATEMENT]
+    assert found.notes["uncued_statements"] == 2 and found.notes["unsupported_statements"] == 0
+
+
+def test_located_statements_join_the_answers_and_those_only_they_found_are_counted():
+    second = "Second: funded by the NIH grant R01-1."
+    article = f"{FILLER}{STATEMENT} {FILLER}{second}"
+    found = kept_statements(article, [_answer(STATEMENT)], located=[STATEMENT, second, "Funded by nobody here."])
+    assert found.statements == [STATEMENT, second]
+    assert found.notes["rule_statements"] == 1  # the second; the first was the model's too
+    assert found.notes["merged_statements"] == 1 and found.notes["unsupported_statements"] == 1
+
+
 def test_the_empty_article_gets_no_statements_and_no_model_call(tokenizer):
     def generate(conversations, grammar):
         assert conversations == [] and grammar == []
@@ -150,6 +178,9 @@ def test_stage_one_keeps_the_statements_of_the_greedy_and_of_every_sampled_answe
     greedy = model_extractions([article], generate, tokenizer, chunk_tokens=64, chunk_overlap=8,
                                decoding="copied_substrings")[0]
     assert calls == [(False, None)] and greedy.extraction.statements == []
+    with_rules = model_extractions([article], generate, tokenizer, chunk_tokens=64, chunk_overlap=8,
+                                   decoding="copied_substrings", locate=lambda text: [STATEMENT])[0]
+    assert with_rules.extraction.statements == [STATEMENT] and with_rules.extraction.notes["rule_statements"] == 1
 
 
 @pytest.mark.parametrize("structured, copied, expected", [
@@ -334,7 +365,8 @@ def test_funding_scores_article_gold_on_both_stages(tmp_path):
     assert statement["precision"] == statement["recall"] == 0.5
     assert (report["metrics"]["funder"]["gold"], report["metrics"]["funder"]["matched"]) == (2, 1)
     assert report["stage1"] == {"negative_articles": 1, "correct_negatives": 1, "unreadable_chunks": 0,
-                                "truncated_chunks": 0, "unsupported_statements": 2, "merged_statements": 0}
+                                "truncated_chunks": 0, "unsupported_statements": 2, "widened_statements": 0,
+                                "merged_statements": 0, "uncued_statements": 0, "rule_statements": 0}
     assert report["stamp"]["documents_without_prediction"] == 1 and report["parse_failures"] == 0
     assert report["stamp"]["chunk_tokens"] == Config().data.funding.article.chunk_tokens
     assert [d["statement"] for d in documents] == [{"gold": 1, "pred": 2, "matched": 1},

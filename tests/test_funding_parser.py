@@ -355,6 +355,21 @@ def test_grounding_drops_initials_named_as_funders_and_dates_given_as_award_ids(
     assert (notes["initials_funders"], notes["dates_as_award_ids"], notes["added_award_ids"]) == (2, 2, 1)
 
 
+def test_grounding_names_an_acronym_funder_as_the_funder_of_the_answer_it_abbreviates():
+    statement = ("This work was funded by the National Institutes of Health and the Deutsche Forschungsgemeinschaft "
+                 "(DFG). NIH grant S10OD017985 paid for the microscope. The NSF supported J.D.")
+    value, notes = _grounded(statement, [{"funder_name": "NIH", "awards": [{"award_ids": ["S10OD017985"]}]},
+                                         {"funder_name": "National Institutes of Health", "awards": []},
+                                         {"funder_name": "NSF", "awards": []},
+                                         {"funder_name": "Deutsche Forschungsgemeinschaft (DFG)", "awards": []},
+                                         {"funder_name": "DFG", "awards": []}])
+    # "NSF" abbreviates no other funder of the answer; "DFG" is left to the scorer, which pairs it with the name
+    # that holds it in brackets
+    assert value == [("National Institutes of Health", [["S10OD017985"]]), ("National Institutes of Health", []),
+                     ("NSF", []), ("Deutsche Forschungsgemeinschaft (DFG)", []), ("DFG", [])]
+    assert notes["acronym_funders"] == 1
+
+
 def test_grounding_counts_travel_in_prediction_rows():
     task, config = FundingTask(), Config()
     config.decoding.grounding = {"funding": 0.8}

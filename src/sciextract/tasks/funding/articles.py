@@ -34,9 +34,10 @@ class FundingArticles(ArticlePath):
 
     def model_locator(self, config: Config, generate: ChatGenerator, tokenizer) -> PassageLocator:
         settings, decoding = config.data.funding.article, stage1_decoding(config.decoding, self.task.name)
+        locate = (lambda text: locate_statements_by_rules(text).statements) if settings.rule_statements else None
         return lambda articles: model_extractions(articles, generate, tokenizer, chunk_tokens=settings.chunk_tokens,
                                                   chunk_overlap=settings.chunk_overlap, decoding=decoding,
-                                                  samples=settings.extract_samples)
+                                                  samples=settings.extract_samples, locate=locate)
 
     def baseline_locator(self, variant: str) -> PassageLocator:
         if variant != "rule":

@@ -55,7 +55,9 @@ FUNDING_CUE = re.compile(r"(?i)\b(?:support\w*|fund\w*|financ\w*|grants?|awards?
 _ORG_KEYWORD = (r"(?:Foundations?|Fund|Fonds|Council|Agency|Ministry|Trust|Commission|Association|Society|Academy"
                 r"|Endowment|Charity|Stiftung|Fundação|Fundación|Fondation|Fondazione)")
 _CAPITALISED = r"[A-Z][\w'’&.-]*"
-_CONNECTOR = r"(?:of|for|and|the|on|in|de|la|du|des|der|für|&)"
+NAME_CONNECTORS = ("of", "for", "and", "the", "on", "in", "de", "la", "du", "des", "der", "für", "&")
+"""Words that join the capitalised words of an organisation's name ("Ministry of Science and Technology")."""
+_CONNECTOR = "(?:" + "|".join(map(re.escape, NAME_CONNECTORS)) + ")"
 
 
 def _organisation_pattern(keyword: str) -> re.Pattern[str]:

@@ -191,6 +191,7 @@ class FundingTask(Task):
             stamp["stage1_decoding"] = stage1_decoding(config.decoding, self.name)  # stamped as grounding is below
             stamp["stage1_samples"] = (f"{article.extract_samples} at temperature {config.grpo.temperature}, top_p "
                                        f"{config.grpo.top_p}" if article.extract_samples else "none")
+            stamp["stage1_rules"] = "rule locator's statements added" if article.rule_statements else "none"
             stamp["documents_without_prediction"] = sum(p is None for p in predictions)
             report, rows = score_articles(records, predictions, settings, stamp)
         else:
