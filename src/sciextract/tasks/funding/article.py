@@ -301,7 +301,9 @@ def _whole_sentences(article: str, starts: list[int], start: int, end: int) -> t
     if not _ENDS_SENTENCE.search(article, 0, end):
         following = bisect_left(starts, end)
         last = starts[following] if following < len(starts) else len(article)
-        end = max(end, len(article[:last].rstrip()))
+        while last > end and article[last - 1].isspace():
+            last -= 1
+        end = last
     return start, end
 
 

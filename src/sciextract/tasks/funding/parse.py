@@ -12,9 +12,8 @@ from sciextract.io import OPENING, EmbeddedJson, answer_text, clean_text, first_
 from sciextract.tasks.base import Parsed
 from sciextract.tasks.funding.data import coerce_funders
 from sciextract.tasks.funding.gazetteer import FUNDERS
-from sciextract.tasks.funding.rules import (FUNDING_CUE, NAME_CONNECTORS, NOT_AN_ID, award_id_spans, award_owner,
-                                            funder_mentions, has_digit, is_funding_sentence, readable_text,
-                                            sentence_spans)
+from sciextract.tasks.funding.rules import (FUNDING_CUE, NAME_CONNECTORS, NOT_AN_ID, has_digit, owned_award_ids,
+                                            readable_text, sentence_spans)
 
 _ARRAY_START = re.compile(OPENING["["])
 
@@ -154,8 +153,8 @@ def ground_funders(parsed: Parsed, statement: str, threshold: float) -> Parsed:
     5. An award id goes to the funder named nearest before it in its sentence, where there is one and the model
        gave the id to another funder (`rebound_award_ids`): "NSFC (Grant No. 11935006), the Sci-Tech Innovation
        Program of Hunan Province (Grant No. 2020RC4047)".
-    6. An award id the answer lacks, found in a funding sentence by the rule extractor (`award_id_spans`), is added
-       to the funder the extractor gives it to (`award_owner`): to the answer's funder named there
+    6. An award id the answer lacks, found in a funding sentence by the rule extractor, is added to the funder the
+       extractor gives it to (`rules.owned_award_ids`): to the answer's funder named there
        (`added_award_ids`), or, where the answer does not name that funder, to it as a new funder
        (`added_funders`). An id that holds one of the answer's ids or is held in one ("GSC 226" of
        "DFG grant GSC 226") is not added again. The model leaves out ids the rules see: 75% of the real dev set's
@@ -211,7 +210,8 @@ def _supported(funders: list[dict], statement: str, threshold: float, notes: Cou
 
 
 def _is_initials(name: str) -> bool:
-    return len(name.strip()) <= 2 and name.strip() not in _TWO_LETTER_FUNDERS
+    name = name.strip()
+    return len(name) <= 2 and name not in _TWO_LETTER_FUNDERS
 
 
 def _non_empty(awards: list[dict]) -> list[dict]:
@@ -319,15 +319,10 @@ def _with_rule_ids(funders: list[dict], mentions: list[list[tuple[int, int, int]
              for award_id in award["award_ids"]]
     funders, mentions = [{**funder, "awards": list(funder["awards"])} for funder in funders], list(mentions)
     for index, (start, _, sentence) in enumerate(sentences):
-        if not is_funding_sentence(sentence):
-            continue
-        award_spans = award_id_spans(sentence)
-        rule_mentions = funder_mentions(sentence, award_spans)
-        for award in award_spans:
+        for award, owner in owned_award_ids(sentence)[1]:
             key = _alphanumerics(award.text)
             if key in known or any(len(other) >= 4 and (key in other or other in key) for other in known):
                 continue
-            owner = award_owner(award, rule_mentions, sentence)
             if owner is None or _is_initials(owner.text):
                 continue
             first, last = start + owner.start, start + owner.end

@@ -283,8 +283,7 @@ def award_id_spans(sentence: str) -> list[_Span]:
     return kept
 
 
-def award_owner(award: _Span, mentions: list[_Span], sentence: str) -> _Span | None:
-    """The funder mention an award id of `sentence` belongs to (rule 5 of the module docstring), None for none."""
+def _owner(award: _Span, mentions: list[_Span], sentence: str) -> _Span | None:
     before = [mention for mention in mentions if mention.end <= award.start]
     if before:
         return before[-1]
@@ -300,21 +299,25 @@ def is_funding_sentence(sentence: str) -> bool:
     return not _FACILITY.search(sentence) or bool(FUNDING_CUE.search(sentence))
 
 
+def owned_award_ids(sentence: str) -> tuple[list[_Span], list[tuple[_Span, _Span | None]]]:
+    """The funder mentions of a funding sentence and each of its award ids with the mention it belongs to (rules
+    3-5 of the module docstring; None: no owner); nothing for a sentence rule 2 drops."""
+    if not is_funding_sentence(sentence):
+        return [], []
+    awards = award_id_spans(sentence)
+    mentions = funder_mentions(sentence, awards)
+    return mentions, [(award, _owner(award, mentions, sentence)) for award in awards]
+
+
 def extract_funders_by_rules(statement: str) -> list[dict]:
     """Canonical funders found by gazetteer and regex rules; `[]` when the statement names no funding."""
     funders: dict[str | None, list[str]] = {}
     seen_ids: set[str] = set()
     for span in sentence_spans(readable_text(statement)):
-        sentence = span.text
-        if not is_funding_sentence(sentence):
-            continue
-        awards = award_id_spans(sentence)
-        mentions = funder_mentions(sentence, awards)
+        mentions, owned = owned_award_ids(span.text)
         events: list[tuple[int, str | None, str | None]] = [(mention.start, mention.text, None)
                                                             for mention in mentions]
-        for award in awards:
-            owner = award_owner(award, mentions, sentence)
-            events.append((award.start, owner.text if owner else None, award.text))
+        events += [(award.start, owner.text if owner else None, award.text) for award, owner in owned]
         for _, name, award_id in sorted(events, key=lambda event: event[0]):
             awards = funders.setdefault(name, [])
             if award_id is not None and award_id not in seen_ids:
