@@ -172,6 +172,20 @@ def test_an_answer_cut_off_mid_array_keeps_its_complete_funders_and_is_noted():
     assert parse_funders(text[:text.index('"DMS-1"') + 2]) == Parsed([], failed=True)
 
 
+def test_an_answer_cut_off_in_its_first_funders_awards_keeps_the_complete_ones():
+    awards = [{"award_ids": ["60873055"]}, {"award_ids": ["10lgzd12"]}, {"award_ids": ["2009"]}]
+    looping = json.dumps([{"funder_name": "National Natural Science Foundation", "awards": awards}])
+    cut = looping[:looping.index('"2009"') + 3]  # the loop stop ends the output inside the third award
+    award = {"funding_scheme": [], "award_title": []}
+    assert parse_funders(cut) == Parsed(
+        [{"funder_name": "National Natural Science Foundation",
+          "awards": [{"award_ids": ["60873055"], **award}, {"award_ids": ["10lgzd12"], **award}]}],
+        failed=False, notes=Counter(truncated=1, repeated_award_ids=0))
+    # after complete funders, the cut one's complete awards follow them
+    two = json.dumps([NSF, {"funder_name": "ERC", "awards": [{"award_ids": ["101"]}, {"award_ids": ["102"]}]}])
+    assert [f["funder_name"] for f in parse_funders(two[:two.index('"102"')]).value] == ["NSF", "ERC"]
+
+
 def test_truncated_answer_is_not_read_as_an_unnamed_funder():
     result = parse_funders(NSF_JSON[:-2])  # the closing '}]' is cut off
     assert all(f["funder_name"] == "NSF" for f in result.value), result
@@ -292,6 +306,21 @@ def test_grounding_parts_a_name_from_its_id_and_unnames_a_funder_named_by_an_id(
                                                                "awards": []}])[0] == [("Horizon 2020 Programme", [])]
 
 
+def test_grounding_leaves_the_cue_words_out_of_ids_parted_from_a_name_and_completes_cut_ids():
+    statement = ("Supported by the National Natural Science Foundation (Nos. 60873055, 61073054) and the Swiss "
+                 "National Science Foundation under contract number 200021-132802/1.")
+    value, notes = _grounded(statement, [
+        {"funder_name": "National Natural Science Foundation (Nos. 60873055, 61073054)", "awards": []},
+        {"funder_name": "Swiss National Science Foundation", "awards": [{"award_ids": ["200021-132802"]}]}])
+    assert value == [("National Natural Science Foundation", [["60873055"], ["61073054"]]),
+                     ("Swiss National Science Foundation", [["200021-132802/1"]])]
+    assert (notes["award_ids_in_names"], notes["completed_award_ids"]) == (2, 1)
+    # an id that ends where the statement's token ends, or before a full stop, is left as it is
+    assert _grounded("Funded by the NSF under grant DMS-1507409.",
+                     [{"funder_name": "NSF", "awards": [{"award_ids": ["DMS-1507409"]}]}])[0] == \
+        [("NSF", [["DMS-1507409"]])]
+
+
 def test_grounding_drops_award_ids_without_a_digit():
     value, notes = _grounded("Funded by NSERC (Discovery Grant RGPIN-2019-04321; FEAS DRF).",
                              [{"funder_name": "NSERC", "awards": [{"award_ids": ["RGPIN-2019-04321", "FEAS DRF"]},
@@ -329,6 +358,41 @@ def test_grounding_gives_an_id_to_the_funder_named_nearest_before_it_in_its_sent
     assert value == [("NSF", [["55"]]), ("ERC", [["77"]])] and notes["rebound_award_ids"] == 0
 
 
+def test_grounding_gives_an_id_to_a_funder_only_the_rules_name_nearest_before_it_past_another_id():
+    statement = ("This work was supported by grants from the Natural Science Foundation of Guangdong Province "
+                 "(2022A1515012103), and the National Natural Science Foundation of China (81870222, 32070813).")
+    value, notes = _grounded(statement, [{"funder_name": "Natural Science Foundation of Guangdong Province", "awards": [
+        {"award_ids": ["2022A1515012103"]}, {"award_ids": ["81870222"]}, {"award_ids": ["32070813"]}]}])
+    assert value == [("Natural Science Foundation of Guangdong Province", [["2022A1515012103"]]),
+                     ("National Natural Science Foundation of China", [["81870222"], ["32070813"]])]
+    assert (notes["rebound_award_ids"], notes["added_funders"]) == (2, 1)
+    # with no id between the answer's funder and the name the rules find, that name is the funder's programme
+    value, notes = _grounded("Funded by the Academy of Finland and its Finnish Flagship Programme Fund (300024).",
+                             [{"funder_name": "Academy of Finland", "awards": [{"award_ids": ["300024"]}]}])
+    assert value == [("Academy of Finland", [["300024"]])] and notes["added_funders"] == 0
+
+
+def test_grounding_gives_ids_of_no_funder_to_the_answers_funder_that_issues_ids_of_their_shape():
+    statement = ("This work was supported by Grants-in-Aid for Scientific Research (Grant Nos. JP19H05603 and "
+                 "JP22H00112) and JSPS Bilateral Program Number JPJSBP120249911. Genomic data are also supported by "
+                 "investigator-led projects that include R01NS032830 and U19HL065962. The National Institutes of "
+                 "Health funded this work.")
+    jsps = {"funder_name": "JSPS", "awards": [{"award_ids": ["JPJSBP120249911"]}]}
+    nih = {"funder_name": "National Institutes of Health", "awards": []}
+    value, notes = _grounded(statement, [{"funder_name": None, "awards": [{"award_ids": ["JP19H05603", "JP22H00112"]}]},
+                                         jsps, nih])
+    # the answer's unnamed KAKENHI ids go to the JSPS; the NIH ids it lacks, which the rules give to no funder,
+    # are added to the NIH
+    assert value == [(None, []), ("JSPS", [["JPJSBP120249911"], ["JP19H05603"], ["JP22H00112"]]),
+                     ("National Institutes of Health", [["R01NS032830"], ["U19HL065962"]])]
+    assert (notes["format_owned_award_ids"], notes["added_award_ids"]) == (2, 2)
+    # two funders of the answer issue NIH ids of the GM institute: the id stays where it was
+    value, notes = _grounded("Grant R01 GM123456 supported this work, as did the NIGMS and the NIH.",
+                             [{"funder_name": None, "awards": [{"award_ids": ["R01 GM123456"]}]},
+                              {"funder_name": "NIGMS", "awards": []}, {"funder_name": "NIH", "awards": []}])
+    assert value[0] == (None, [["R01 GM123456"]]) and notes["format_owned_award_ids"] == 0
+
+
 def test_grounding_adds_the_ids_the_answer_lacks_to_the_funders_the_rules_give_them_to():
     statement = ("This work was supported by the National Science Foundation (grant DMR-1507409) and the National "
                  "Natural Science Foundation of China (grants 81870222 and 32070813). Funding also came from DFG "
@@ -363,11 +427,27 @@ def test_grounding_names_an_acronym_funder_as_the_funder_of_the_answer_it_abbrev
                                          {"funder_name": "NSF", "awards": []},
                                          {"funder_name": "Deutsche Forschungsgemeinschaft (DFG)", "awards": []},
                                          {"funder_name": "DFG", "awards": []}])
-    # "NSF" abbreviates no other funder of the answer; "DFG" is left to the scorer, which pairs it with the name
-    # that holds it in brackets
+    # "NSF" abbreviates no other funder of the answer; "DFG", named only in the brackets after the full name, is
+    # that funder (the alias step, not this one)
     assert value == [("National Institutes of Health", [["S10OD017985"]]), ("National Institutes of Health", []),
-                     ("NSF", []), ("Deutsche Forschungsgemeinschaft (DFG)", []), ("DFG", [])]
-    assert notes["acronym_funders"] == 1
+                     ("NSF", []), ("Deutsche Forschungsgemeinschaft (DFG)", [])]
+    assert (notes["acronym_funders"], notes["alias_funders"]) == (1, 1)
+
+
+def test_grounding_joins_a_funder_named_as_the_alias_in_another_funders_brackets():
+    statement = ("This work was supported by the Deutsche Forschungsgemeinschaft (DFG, German Research Foundation) "
+                 "(270949263/GRK2162 to JEA; GRK2599 to IP), the National Science Foundation (NSF) and the Simons "
+                 "Foundation (via the NSF).")
+    value, notes = _grounded(statement, [
+        {"funder_name": "Deutsche Forschungsgemeinschaft (DFG)", "awards": [{"award_ids": ["GRK2599"]}]},
+        {"funder_name": "German Research Foundation", "awards": [{"award_ids": ["270949263/GRK2162"]}]},
+        {"funder_name": "Simons Foundation", "awards": []},
+        {"funder_name": "NSF", "awards": []}])
+    # the joined funder is named as the statement writes it, brackets included; "NSF" is named outside brackets
+    # too, so it is also in "(via the NSF)" after the Simons Foundation, where no name is an alias: it stays apart
+    assert value[0] == ("Deutsche Forschungsgemeinschaft (DFG, German Research Foundation)",
+                        [["GRK2599"], ["270949263/GRK2162"]])
+    assert notes["alias_funders"] == 1
 
 
 def test_grounding_counts_travel_in_prediction_rows():

@@ -4,6 +4,7 @@ import pytest
 
 import sciextract.tasks.funding.rules as funding_rules
 from sciextract.tasks.funding.data import canonical_funders
+from sciextract.tasks.funding.gazetteer import FUNDERS, award_id_issuer
 from sciextract.tasks.funding.synthetic import generate_funding_records
 from sciextract.tasks.funding.rules import extract_funders_by_rules
 
@@ -172,3 +173,15 @@ def test_baseline_is_a_fair_floor_on_synthetic_data():
     assert true_positives / (true_positives + false_positives) > 0.9
     assert true_positives / (true_positives + false_negatives) > 0.8
     assert quiet_negatives / negatives > 0.9
+
+
+def test_a_funder_issues_ids_of_its_lettered_formats_only():
+    nih = FUNDERS.index(next(funder for funder in FUNDERS if funder.name == "National Institutes of Health"))
+    assert award_id_issuer("National Institutes of Health", "R01NS032830") == nih
+    assert award_id_issuer("NIH", "U19HL065962") == nih  # an acronym names the same funder
+    assert award_id_issuer("National Institutes of Health (NIH)", "R01NS032830") == nih
+    assert award_id_issuer("National Institutes of Health", "UL1TR002243") is None  # no activity code of its list
+    # the NSF's bare numbers ("{15..24}#####") would be any funder's seven digits: they name no issuer
+    assert award_id_issuer("NSF", "1507409") is None
+    assert award_id_issuer("NSF", "DMR1507409") is not None
+    assert award_id_issuer("Genomic data", "R01NS032830") is None

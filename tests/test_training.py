@@ -180,7 +180,7 @@ def test_lora_from_a_first_layer_adapts_only_the_layers_above_it(tiny_model_dir)
 def test_run_hashes_change_with_the_rendered_text_not_only_with_files(tmp_path, funding_file):
     """A prompt changed in task code (same split files, same params) must train anew, never restore the adapter
     trained on the old text; the same rendering keeps the key, so a killed run still resumes."""
-    from sciextract.train.grpo import grpo_run_hash
+    from sciextract.train.grpo import grpo_run_hash, reward_code_digest
 
     config, task = Config(), FundingTask()
     records = load_funding_records(funding_file)
@@ -196,13 +196,17 @@ def test_run_hashes_change_with_the_rendered_text_not_only_with_files(tmp_path, 
     sft.mkdir()
     (sft / "adapter_model.safetensors").write_bytes(b"weights")
     (sft / "README.md").write_text("train_seconds: 700")
-    key = grpo_run_hash(config, prompts, funding_file, sft)
-    assert key != grpo_run_hash(config, prompts[::-1], funding_file, sft)
+    code = reward_code_digest(task)
+    assert {"funding/rewards.py", "funding/parse.py", "scoring/fbeta.py"} <= code.keys()
+    key = grpo_run_hash(config, prompts, funding_file, sft, code)
+    assert key != grpo_run_hash(config, prompts[::-1], funding_file, sft, code)
+    # the same prompts and weights with a changed reward (a parser, a grounding rule) train anew
+    assert key != grpo_run_hash(config, prompts, funding_file, sft, {**code, "funding/parse.py": "changed"})
     # a restored SFT republishes its card: same weights, same GRPO key (GRPO restores instead of retraining)
     (sft / "README.md").write_text("train_seconds: 3")
-    assert grpo_run_hash(config, prompts, funding_file, sft) == key
+    assert grpo_run_hash(config, prompts, funding_file, sft, code) == key
     (sft / "adapter_model.safetensors").write_bytes(b"other weights")
-    assert grpo_run_hash(config, prompts, funding_file, sft) != key
+    assert grpo_run_hash(config, prompts, funding_file, sft, code) != key
 
 
 def test_packed_loss_equals_the_padded_loss_and_trains_on_the_same_steps(tiny_model_dir, funding_file, tmp_path):

@@ -13,6 +13,8 @@ project's generator come in through TRL's `rollout_func` hook (`ProjectRollouts`
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import inspect
 import logging
 import math
 import random
@@ -41,6 +43,7 @@ from sciextract.tasks.base import ARTICLE_SOURCE_COLUMN, RewardFunction, Task, c
 from sciextract.tracking import inputs_hash
 from sciextract.train.rewards import reward_components, weighted_totals
 from sciextract.train.common import (
+    PACKAGE_DIR,
     StepMetricsCallback,
     checkpoint_dir,
     checkpoint_step,
@@ -495,15 +498,27 @@ def _mean_logged(log_history: list[dict], key: str) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def grpo_run_hash(config: Config, prompt_rows: list[dict], source: Path, sft_dir: Path) -> str:
-    """The key of a GRPO run's checkpoints: params, model, the rl split, the SFT adapter's weights, and the rendered
-    prompt rows in training order, so that a changed prompt (task code, not a file) trains anew instead of restoring.
+def reward_code_digest(task: Task) -> dict[str, str]:
+    """sha256 of each Python file of the task's package (its rewards, parser, grounding and scorer) and of the
+    shared scoring package, by path relative to the package: what a reward is computed by."""
+    roots = [Path(inspect.getfile(type(task))).parent, PACKAGE_DIR / "scoring"]
+    return {f"{root.name}/{path.relative_to(root)}": hashlib.sha256(path.read_bytes()).hexdigest()
+            for root in roots for path in sorted(root.rglob("*.py"))}
+
+
+def grpo_run_hash(config: Config, prompt_rows: list[dict], source: Path, sft_dir: Path,
+                  reward_code: dict[str, str]) -> str:
+    """The key of a GRPO run's checkpoints: params, model, the rl split, the SFT adapter's weights, the rendered
+    prompt rows in training order, so that a changed prompt (task code, not a file) trains anew instead of restoring,
+    and the reward code (`reward_code_digest`): the article GRPO adapter of 2026-11-30 was restored after its
+    rollouts' stage 1 had changed, and had to be moved aside by hand to train on the new rewards.
 
     Only the weights file of the SFT folder counts: an SFT restored from its checkpoint republishes its card (with
     that run's seconds) and PEFT writes `target_modules` in set order, so hashing the whole folder retrained GRPO
     (7 minutes on 2 cores) after every restore of the same SFT weights."""
     return inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": model_identity(config.model),
-                        "prompts": sha256_json(prompt_rows)}, [source, Path(sft_dir) / SAFETENSORS_WEIGHTS_NAME])
+                        "prompts": sha256_json(prompt_rows), "reward_code": reward_code},
+                       [source, Path(sft_dir) / SAFETENSORS_WEIGHTS_NAME])
 
 
 def run_grpo(task: Task, config: Config, *, data_dir: Path, base_dir: Path, sft_dir: Path, out_dir: Path,
@@ -528,7 +543,7 @@ def _fit_and_publish(task: Task, config: Config, dataset, policy, tokenizer, bas
     """What both GRPO runs share: train (resuming a run of the same inputs), log the means of the output stats
     (and of the `extra_logged` trainer log keys), publish the adapter with its card and the chain it applies to.
     `bind` receives the trainer before training (for rewards that generate with the policy being trained)."""
-    run_hash = grpo_run_hash(config, dataset.to_list(), source, Path(sft_dir))
+    run_hash = grpo_run_hash(config, dataset.to_list(), source, Path(sft_dir), reward_code_digest(task))
     checkpoints = checkpoint_dir(checkpoint_root, run_hash)
     trainer = trainer_for(config, dataset, policy, tokenizer, recorder, checkpoints,
                           [EmptyOutputAlarm(), StepMetricsCallback()])

@@ -1077,3 +1077,35 @@ FUNDERS: tuple[Funder, ...] = (
     *_CANADA, *_AUSTRALASIA, *_LATIN_AMERICA, *_SWITZERLAND_BENELUX, *_NORDIC, *_SOUTHERN_EUROPE,
     *_CENTRAL_EASTERN_EUROPE, *_ASIA_MIDDLE_EAST_AFRICA,
 )
+
+
+
+def _holds_a_letter(pattern: str) -> bool:
+    """Whether every id `pattern` generates holds a letter: all-digit formats ("{15..24}#####") name no funder."""
+    return any(token == "@" or token.isalpha() if isinstance(token, str)
+               else all(any(char == "@" or char.isalpha() for char in alternative) for alternative in token)
+               for token in _parse(pattern))
+
+
+@functools.cache
+def _lettered_formats() -> dict[str, tuple[int, re.Pattern[str]]]:
+    """Each surface form (case folded) of a funder with lettered id formats -> the funder's index in `FUNDERS` and
+    one regex over its ids, written without spaces, `-` and `/`, as the scorer compares them."""
+    formats: dict[str, tuple[int, re.Pattern[str]]] = {}
+    for index, funder in enumerate(FUNDERS):
+        patterns = [pattern_regex(re.sub(r"[-/ ]", "", pattern)) for pattern in funder.id_patterns
+                    if _holds_a_letter(pattern)]
+        if patterns:
+            regex = re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+            for surface in funder.surface_forms:
+                formats.setdefault(surface.casefold(), (index, regex))
+    return formats
+
+
+def award_id_issuer(name: str, compact_award_id: str) -> int | None:
+    """The index in `FUNDERS` of the funder named `name` (a surface form, perhaps followed by its bracketed
+    acronym) where it issues ids of the shape of `compact_award_id` (upper case; no spaces, `-` or `/`) by a
+    lettered format of its own; None otherwise."""
+    formats = _lettered_formats()
+    issuer = formats.get(name.casefold()) or formats.get(name.split(" (")[0].casefold())
+    return issuer[0] if issuer is not None and issuer[1].fullmatch(compact_award_id) else None

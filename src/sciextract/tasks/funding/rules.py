@@ -107,7 +107,7 @@ _KNOWN_ID_FORMATS = re.compile(r"(?<![\w/.-])(?:" + "|".join((
 )) + r")(?![\w/-])")
 
 _ID_SHAPE = r"(?=[\w./\\()-]*?\d)[^\W_][\w./\\()-]*[^\W_)]|[^\W_][\w./\\()-]*\)"  # holds a digit
-_CUE = re.compile(
+ID_CUE = re.compile(  # "Grant No.", "Nos.", "#": what introduces award ids
     r"(?i)(?:\b(?:grants?|awards?|contracts?|projects?|agreements?|codes?|references?|refs?\.?"
     r"|grant/award numbers?|numbers?|nos?\.|nos?(?=\s*[:#]|\s+\d)|n°)|#)"
     r"\s*(?:(?:no|nos|number|numbers|n°)\b\.?\s*)?[:#]?\s*")
@@ -267,7 +267,7 @@ def _id_tokens(sentence: str, start: int, chunk: str) -> list[_Span]:
 
 def award_id_spans(sentence: str) -> list[_Span]:
     candidates = [_Span(match.start(), match.end(), match.group()) for match in _KNOWN_ID_FORMATS.finditer(sentence)]
-    for cue in _CUE.finditer(sentence):
+    for cue in ID_CUE.finditer(sentence):
         listed = _ID_LIST.match(sentence, cue.end())
         if listed:
             candidates += _id_tokens(sentence, listed.start(), listed.group())
