@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections import Counter
 
 from sciextract.tasks.funding.article import Extraction, clean_article
-from sciextract.tasks.funding.rules import (FUNDING_CUE, award_id_spans, funder_mentions, is_funding_sentence,
-                                            sentence_spans)
+from sciextract.tasks.funding.rules import FUNDING_CUE, owned_award_ids, sentence_spans
 
 
 def _names_funding(sentence: str) -> bool:
-    if not is_funding_sentence(sentence) or FUNDING_CUE.search(sentence) is None:
+    if FUNDING_CUE.search(sentence) is None:
         return False
-    awards = award_id_spans(sentence)
-    return bool(awards or funder_mentions(sentence, awards))
+    mentions, owned = owned_award_ids(sentence)
+    return bool(owned or mentions)
 
 
 def locate_statements_by_rules(article: str) -> Extraction:

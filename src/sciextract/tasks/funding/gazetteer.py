@@ -1079,7 +1079,6 @@ FUNDERS: tuple[Funder, ...] = (
 )
 
 
-
 def _holds_a_letter(pattern: str) -> bool:
     """Whether every id `pattern` generates holds a letter: all-digit formats ("{15..24}#####") name no funder."""
     return any(token == "@" or token.isalpha() if isinstance(token, str)

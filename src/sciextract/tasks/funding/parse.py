@@ -203,14 +203,14 @@ def ground_funders(parsed: Parsed, statement: str, threshold: float) -> Parsed:
     adapters (README, "Grounding"): real dev funder F1 0.683 -> 0.714 (SFT) and 0.679 -> 0.710 (GRPO), award_id F1
     0.440 -> 0.502 and 0.437 -> 0.509; synthetic test funder F1 0.736 -> 0.753 and 0.754 -> 0.767, award_id F1
     0.523 -> 0.570 and 0.535 -> 0.606. The date rule and steps 2 and 7 (then without the format owners), on the
-    answers of the 2026-11-30 20:53 run: real dev funder F1 0.742 -> 0.754
-    (SFT) and 0.745 -> 0.756 (GRPO), award_id F1 0.537 -> 0.589 and 0.543 -> 0.594. Step 9 on the same answers
-    renamed 2 funders of 100 real dev answers ("NIH", "ERC") and none on the synthetic test split: real dev award_id
-    F1 0.589 -> 0.604 (SFT) and 0.594 -> 0.610 (GRPO), funder F1 +0.003. Steps 5 and 8, the rule names of step 6,
-    the format owners of step 7, the completed ids of step 1 and the cue words of step 3, with the awards read from
-    a looping answer's cut funder (`_cut_funder`), on the answers of the 2026-12-01 01:58 run: real dev funder F1
-    0.757 -> 0.772 (SFT) and 0.759 -> 0.777 (GRPO), award_id F1 0.604 -> 0.676 and 0.610 -> 0.684; synthetic test
-    funder F1 0.832 -> 0.836 and 0.832 -> 0.842, award_id F1 0.750 -> 0.781 and 0.771 -> 0.792.
+    answers of the 2026-11-30 20:53 run: real dev funder F1 0.742 -> 0.754 (SFT) and 0.745 -> 0.756 (GRPO),
+    award_id F1 0.537 -> 0.589 and 0.543 -> 0.594. Step 9 on the same answers renamed 2 funders of 100 real dev
+    answers ("NIH", "ERC") and none on the synthetic test split: real dev award_id F1 0.589 -> 0.604 (SFT) and
+    0.594 -> 0.610 (GRPO), funder F1 +0.003. Steps 5 and 8, the rule names of step 6, the format owners of step 7,
+    the completed ids of step 1 and the cue words of step 3, with the awards read from a looping answer's cut
+    funder (`_cut_funder`), on the answers of the 2026-12-01 01:58 run: real dev funder F1 0.757 -> 0.772 (SFT) and
+    0.759 -> 0.777 (GRPO), award_id F1 0.604 -> 0.676 and 0.610 -> 0.684; synthetic test funder F1 0.832 -> 0.836
+    and 0.832 -> 0.842, award_id F1 0.750 -> 0.781 and 0.771 -> 0.792.
     """
     notes = Counter(parsed.notes)
     funders = [_parted_from_ids(funder, notes) for funder in _supported(parsed.value, statement, threshold, notes)]
@@ -424,12 +424,18 @@ def _nearest_funder_before(position: int, sentences: list[tuple[int, int, str]],
     if nearest is not None and not any(answer_end <= start + award.start < start + name.start
                                        for award, _ in owned[sentence][1]):
         return nearest
-    first, last = start + name.start, start + name.end
+    return _funder_named_at(sentence, start + name.start, start + name.end, name.text, funders, mentions, notes)
+
+
+def _funder_named_at(sentence: int, first: int, last: int, name: str, funders: list[dict],
+                     mentions: list[list[tuple[int, int, int]]], notes: Counter) -> int:
+    """The funder of the answer named at `first:last` of sentence `sentence`, else `name` as a new funder, appended
+    to `funders` and `mentions` and counted (`added_funders`)."""
     named = next((funder for funder, places in enumerate(mentions)
                   if any(index == sentence and begin < last and first < end for index, begin, end in places)), None)
     if named is None:
         named = len(funders)
-        funders.append({"funder_name": name.text, "awards": []})
+        funders.append({"funder_name": name, "awards": []})
         mentions.append([(sentence, first, last)])
         notes["added_funders"] += 1
     return named
@@ -454,14 +460,8 @@ def _with_rule_ids(funders: list[dict], mentions: list[list[tuple[int, int, int]
             elif _is_initials(owner.text):
                 continue
             else:
-                first, last = start + owner.start, start + owner.end
-                named = next((funder for funder, places in enumerate(mentions) if any(
-                    place == index and begin < last and first < end for place, begin, end in places)), None)
-            if named is None:
-                named = len(funders)
-                funders.append({"funder_name": owner.text, "awards": []})
-                mentions.append([(index, first, last)])
-                notes["added_funders"] += 1
+                named = _funder_named_at(index, start + owner.start, start + owner.end, owner.text, funders,
+                                         mentions, notes)
             funders[named]["awards"].append(_id_award(award.text))
             notes["added_award_ids"] += 1
             known.append(key)
