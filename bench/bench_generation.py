@@ -1,6 +1,6 @@
 """Batched generation throughput on CPU (the GRPO rollouts and every evaluation use this path).
 
-Run: `.venv/bin/python bench/bench_generation.py [--dtype bfloat16|float32] [--new-tokens 64] [--attn sdpa|eager]`.
+Run: `.venv/bin/python bench/bench_generation.py [--dtype auto|bfloat16|float32] [--new-tokens 64] [--attn sdpa|eager]`.
 Each batch generates exactly `--new-tokens` tokens per sequence (EOS is ignored via min_new_tokens),
 so tokens/s counts real generated tokens; prompts are funding-task prompts of the synthetic corpus.
 
@@ -30,7 +30,7 @@ from common import base_model_dir, funding_records, peak_rss_gib
 from sciextract.config import ModelConfig, load_config
 from sciextract.decoding import Grammar
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers
-from sciextract.modeling import load_causal_lm, load_policy, load_tokenizer
+from sciextract.modeling import load_causal_lm, load_policy, load_tokenizer, resolved_dtype
 from sciextract.tasks.funding.data import load_funding_records
 from sciextract.tasks.funding.grammar import FUNDING_GRAMMAR, statements_grammar
 from sciextract.tasks.funding.task import FundingTask
@@ -55,7 +55,7 @@ def open_copied_grammar(source: str) -> Grammar:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dtype", default="bfloat16")
+    parser.add_argument("--dtype", default="auto", help="model.dtype (auto: as the pipeline resolves it here)")
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batches", default="1,8,32")
     parser.add_argument("--attn", default=ModelConfig().attn_implementation)
@@ -78,7 +78,7 @@ def main() -> None:
     records = funding_records(64)
     prompts = chat_prompts(tokenizer, [task.prompt(r) for r in records])
     prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
-    print(f"model {base} dtype {args.dtype} {args.attn} attention threads {torch.get_num_threads()} "
+    print(f"model {base} dtype {args.dtype} ({resolved_dtype(ModelConfig(dtype=args.dtype))}) {args.attn} attention threads {torch.get_num_threads()} "
           f"prompt tokens mean {sum(prompt_tokens) / len(prompt_tokens):.0f} structured {args.structured} "
           f"copied {args.copied}")
     warmup = GenerationSettings(max_new_tokens=4, min_new_tokens=4, batch_size=1)
@@ -108,7 +108,7 @@ def time_answers(args) -> None:
     records = load_funding_records(args.answers)
     stop_on_loop = load_config("params.yaml", apply_sweep_best=False).evaluate.stop_on_loop
     prompts = chat_prompts(tokenizer, [FundingTask().prompt(r) for r in records])
-    print(f"model {base} adapter {args.adapter} dtype {args.dtype} threads {torch.get_num_threads()} "
+    print(f"model {base} adapter {args.adapter} dtype {args.dtype} ({resolved_dtype(ModelConfig(dtype=args.dtype))}) threads {torch.get_num_threads()} "
           f"{len(records)} statements of {args.answers} structured {args.structured}")
     for batch in (int(b) for b in args.batches.split(",")):
         settings = GenerationSettings(max_new_tokens=args.new_tokens, batch_size=batch, stop_on_loop=stop_on_loop,

@@ -1,6 +1,6 @@
 """SFT throughput on CPU with the pipeline's own SFT settings (params.yaml: model, LoRA, batch, max_length).
 
-Run: `.venv/bin/python bench/bench_sft.py [--params params.yaml] [--steps 8] [--dtype bfloat16|float32]
+Run: `.venv/bin/python bench/bench_sft.py [--params params.yaml] [--steps 8] [--dtype auto|bfloat16|float32]
 [--attn sdpa|eager] [--batch 4 --accumulation 2] [--max-length 768] [--profile]`; a flag overrides its params field.
 It trains through the project's own SFT trainer (`sciextract.train.sft.trainer_for`) on funding examples of
 the synthetic corpus and prints trained tokens/s (prompt + completion tokens, padding excluded, as counted by
@@ -20,7 +20,7 @@ import torch
 from common import base_model_dir, funding_records, peak_rss_gib
 from datasets import Dataset
 from sciextract.config import load_config, with_overrides
-from sciextract.modeling import load_causal_lm, load_tokenizer
+from sciextract.modeling import load_causal_lm, load_tokenizer, resolved_dtype
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.sft import sft_model_config, trainer_for
 
@@ -61,7 +61,7 @@ def main() -> None:
             seconds = time.perf_counter() - started
     examples_per_step = config.sft.per_device_train_batch_size * config.sft.gradient_accumulation_steps
     tokens = next(e["num_tokens"] for e in reversed(trainer.state.log_history) if "num_tokens" in e)
-    print(f"dtype {config.model.dtype}, {config.sft.attn_implementation} attention, LoRA r {config.sft.lora.r} "
+    print(f"dtype {config.model.dtype} ({resolved_dtype(config.model)}), {config.sft.attn_implementation} attention, LoRA r {config.sft.lora.r} "
           f"{config.sft.lora.target_modules} from layer {config.sft.lora.first_layer}, batch {config.sft.per_device_train_batch_size} x accumulation {config.sft.gradient_accumulation_steps}, "
           f"max_length {config.sft.max_length}, packing {config.sft.packing}, mean sequence {mean_length:.0f} tokens (longest {max(lengths)})")
     print(f"{args.steps} steps, {tokens} tokens in {seconds:.1f} s: {tokens / seconds:.1f} trained tokens/s, "

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from sciextract.config import Config
-from sciextract.modeling import load_policy, materialize_base
+from sciextract.modeling import load_policy, materialize_base, resolved_dtype, torch_dtype
 from sciextract.predict import make_predictor
 from sciextract.tasks.funding.task import FundingTask
 from sciextract.train.sft import run_sft
@@ -29,7 +28,7 @@ def test_embedded_smollm2_rebuilds_trains_and_generates(tmp_path, funding_file, 
     data_dir.mkdir()
     (data_dir / "sft.jsonl").write_text(funding_file.read_text())
     config = Config()
-    config.model.dtype = "bfloat16"  # the CPU profile's dtype
+    config.model.dtype = "auto"  # the pipeline's: bfloat16 where the CPU runs it in hardware, else float32
     config.sft.max_steps = 2
     config.sft.per_device_train_batch_size = 2
     config.sft.gradient_accumulation_steps = 1
@@ -43,7 +42,7 @@ def test_embedded_smollm2_rebuilds_trains_and_generates(tmp_path, funding_file, 
     assert metrics["train_tokens_per_second"] > 0
 
     model, _ = load_policy(base_dir, tmp_path / "sft", config.model)
-    assert model.dtype == torch.bfloat16
+    assert model.dtype == torch_dtype(resolved_dtype(config.model))
     monkeypatch.setattr("sciextract.paths.BASE_DIR", base_dir)
     config.evaluate.max_new_tokens = 48
     record = json.loads(funding_file.read_text().splitlines()[0])

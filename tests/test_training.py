@@ -251,3 +251,45 @@ def test_packing_refuses_models_with_other_than_full_attention(tiny_model_dir):
     model.config.layer_types = ["full_attention", "linear_attention"]
     with pytest.raises(ValueError, match="sft.packing.*linear_attention"):
         use_packed_attention(model)
+
+
+@pytest.mark.parametrize(("cuda", "cuda_bf16", "avx512_bf16", "amx", "expected"), [
+    (False, False, False, False, "float32"),  # an AVX2-only CPU: bf16 emulated, ~20x slower
+    (False, False, True, False, "bfloat16"),
+    (False, False, False, True, "bfloat16"),
+    (True, True, False, False, "bfloat16"),
+    (True, False, False, False, "float32"),  # a GPU older than Ampere
+])
+def test_auto_dtype_is_bfloat16_only_where_the_hardware_runs_it(monkeypatch, tmp_path, tiny_model_dir, cuda,
+                                                                cuda_bf16, avx512_bf16, amx, expected):
+    import mlflow
+
+    from sciextract.config import ModelConfig
+    from sciextract.modeling import resolved_dtype
+    from sciextract.train.common import model_identity, precision_flags
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: cuda_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    assert resolved_dtype(ModelConfig(dtype="auto")) == expected
+    for named in ("float32", "bfloat16", "float16"):  # a named dtype is taken as given, whatever the hardware
+        assert resolved_dtype(ModelConfig(dtype=named)) == named
+    # an `auto` run shares its checkpoints with a run that names the dtype auto chose, and no other
+    assert model_identity(ModelConfig(dtype="auto")) == model_identity(ModelConfig(dtype=expected))
+    other = "float32" if expected == "bfloat16" else "bfloat16"
+    assert model_identity(ModelConfig(dtype="auto")) != model_identity(ModelConfig(dtype=other))
+    assert precision_flags(ModelConfig(dtype="auto"))["bf16"] == (cuda and expected == "bfloat16")
+    if not cuda:  # loading needs no GPU only here; the MLflow run is tagged with what the weights were loaded in
+        mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+        with mlflow.start_run() as run:
+            model = load_causal_lm(str(tiny_model_dir), ModelConfig(dtype="auto"), for_training=False)
+        assert model.dtype == getattr(torch, expected)
+        assert mlflow.get_run(run.info.run_id).data.tags["dtype"] == expected
+
+
+def test_an_unknown_dtype_names_the_field():
+    from sciextract.config import ModelConfig
+
+    with pytest.raises(ValueError, match="dtype"):
+        ModelConfig(dtype="int8")

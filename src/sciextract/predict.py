@@ -15,7 +15,7 @@ from sciextract.decoding import GrammarChoice, answer_grammar
 from sciextract.generate import GenerationSettings, chat_prompts, generate_transformers, generate_vllm
 from sciextract.errors import InputError
 from sciextract.io import read_prediction_rows, write_json, write_jsonl
-from sciextract.modeling import load_policy
+from sciextract.modeling import load_policy, resolved_dtype
 from sciextract.tasks.base import Messages, Parsed, Task
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def make_chat_generator(task: Task, config: Config, variant: str, *, base_dir: P
             with tempfile.TemporaryDirectory() as merged:
                 model.save_pretrained(merged)
                 tokenizer.save_pretrained(merged)
-                return generate_vllm(merged, prompts, settings, dtype=config.model.dtype)
+                return generate_vllm(merged, prompts, settings, dtype=resolved_dtype(config.model))
         return generate_transformers(model, tokenizer, prompts, settings, progress=progress)
 
     return generate, tokenizer

@@ -22,7 +22,7 @@ import sciextract
 from sciextract.config import Config, ModelConfig, redacted, to_dict
 from sciextract.io import atomic_path, write_json, write_text
 from sciextract.model_registry import ADAPTER_DIGEST_TAG, STAMP_TAGS, folder_digest, registered_model_name
-from sciextract.modeling import adapter_chain
+from sciextract.modeling import adapter_chain, resolved_dtype
 from sciextract.tracking import metric_key
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,9 @@ def _numeric(values: dict) -> dict[str, float]:
 
 def model_identity(model: ModelConfig) -> dict:
     """The model settings a training run's result depends on: all but the thread count, so a run killed on two
-    threads resumes on one (threads change speed, not the result)."""
-    return {key: value for key, value in dataclasses.asdict(model).items() if key != "cpu_threads"}
+    threads resumes on one (threads change speed, not the result), with the dtype `auto` resolves to here."""
+    return {**{key: value for key, value in dataclasses.asdict(model).items() if key != "cpu_threads"},
+            "dtype": resolved_dtype(model)}
 
 
 def checkpoint_dir(root: Path, run_hash: str) -> Path:
@@ -94,11 +95,10 @@ def without_adapter_wrapper(model):
 
 
 def precision_flags(model: ModelConfig) -> dict:
-    """Trainer precision arguments. Weights are loaded in `model.dtype`; LoRA weights stay float32
+    """Trainer precision arguments. Weights are loaded in `model.dtype` (resolved); LoRA weights stay float32
     (PEFT's adapter autocast), so bf16 needs no autocast on CPU; on a GPU, bf16 autocast is cheap."""
-    on_gpu = torch.cuda.is_available()
-    return {"bf16": model.dtype == "bfloat16" and on_gpu, "fp16": model.dtype == "float16" and on_gpu,
-            "use_cpu": not on_gpu}
+    on_gpu, dtype = torch.cuda.is_available(), resolved_dtype(model)
+    return {"bf16": dtype == "bfloat16" and on_gpu, "fp16": dtype == "float16" and on_gpu, "use_cpu": not on_gpu}
 
 
 def train_or_restore(trainer, checkpoint: str | None) -> None:
