@@ -31,6 +31,7 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 from optuna.trial import TrialState
 
+from sciextract import modeling
 from sciextract.sweep import study as sweep_module
 from sciextract.config import ModelConfig, load_config, with_overrides
 from sciextract.errors import InputError
@@ -213,6 +214,25 @@ def test_thread_count_does_not_split_a_study_but_a_trained_field_does(in_project
     unsearched = with_overrides(config, {"sweep.entropy_coef_range": None}, source="test")
     assert sweep_module.study_name(FundingTask(), with_overrides(unsearched, {"grpo.entropy_coef": 0.5}, source="test")) \
         != sweep_module.study_name(FundingTask(), unsearched)
+
+
+def test_auto_dtype_names_the_study_by_what_it_resolves_to(in_project: Path, tmp_path: Path, monkeypatch):
+    config = with_overrides(sweep_config(in_project, tmp_path / "journal.log"), {"model.dtype": "auto"}, source="test")
+    names = {}
+    for bf16_hardware in (True, False):
+        monkeypatch.setattr(modeling, "bf16_runs_fast", lambda: bf16_hardware)
+        names[bf16_hardware] = sweep_module.study_name(FundingTask(), config)
+    assert names[True] != names[False]
+    assert names[True] == sweep_module.study_name(FundingTask(), with_overrides(config, {"model.dtype": "bfloat16"}, source="test"))
+    assert names[False] == sweep_module.study_name(FundingTask(), with_overrides(config, {"model.dtype": "float32"}, source="test"))
+
+
+def test_changed_sweep_code_starts_a_new_study(in_project: Path, tmp_path: Path, monkeypatch):
+    config = sweep_config(in_project, tmp_path / "journal.log")
+    name = sweep_module.study_name(FundingTask(), config)
+    code_hash = sweep_module.stage_code_hash
+    monkeypatch.setattr(sweep_module, "stage_code_hash", lambda command, task: code_hash(command, task) + "-edited")
+    assert sweep_module.study_name(FundingTask(), config) != name
 
 
 def test_optional_knobs_are_searched_only_with_a_valid_range(in_project: Path, tmp_path: Path):

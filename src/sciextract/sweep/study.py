@@ -34,13 +34,15 @@ from optuna.trial import FrozenTrial, TrialState
 from sciextract import paths
 from sciextract.config import Config, SweepSettings, best_params_path, dotted_get, with_overrides
 from sciextract.errors import InputError
-from sciextract.io import sha256_json, write_json
+from sciextract.io import write_json
 from sciextract.predict import make_predictor, prediction_rows, score_rows
+from sciextract.provenance import stage_code_hash
 from sciextract.sweep.report import write_plots, write_trials_csv
 from sciextract.sweep.storage import RequeueStaleTrial, open_storage, retried_from
 from sciextract.tasks import task_names
 from sciextract.tasks.base import Parsed, Task
 from sciextract.tracking import flatten, inputs_hash, stage_run, tracking_uri
+from sciextract.train.common import model_identity
 from sciextract.train.grpo import run_grpo
 from sciextract.train.rewards import reward_components, weighted_totals
 from sciextract.train.sft import run_sft
@@ -53,9 +55,10 @@ OPTIONAL_SEARCHES = {"entropy_coef": ("entropy_coef_range", "grpo.entropy_coef")
                      "dynamic_sampling_min_std": ("dynamic_sampling_min_std_range", "grpo.dynamic_sampling_min_std")}
 """Knobs searched only where their range is set in `sweep`: trial parameter -> (range field, config field)."""
 RUN_CONTROL_FIELDS = ("sweep.n_trials", "sweep.storage", "sweep.heartbeat_interval", "sweep.grace_period",
-                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best", "model.cpu_threads")
-"""Fields that say where, how long and on how many cores the study runs, not what a trial computes: not part
-of the study name (workers with different thread counts join one study)."""
+                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best")
+"""Fields that say where and how long the study runs, not what a trial computes: not part of the study name
+(nor is `model.cpu_threads`, which `model_identity` leaves out, so workers with different thread counts join one
+study)."""
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
@@ -93,21 +96,22 @@ def budget_overrides(settings: SweepSettings) -> dict[str, Any]:
 
 
 def study_name(task: Task, config: Config) -> str:
-    """`<prefix>-<task>-<hash>` of the fields and data a trial's result depends on.
+    """`<prefix>-<task>-<hash>` of the fields, code and data a trial's result depends on.
 
     Left out: the fields a trial replaces, the run-control fields, and other tasks' settings
-    (`evaluate.<task>.*`, `grpo.rewards.<task>.*`), so tuning another task does not restart this sweep. The
-    rendered SFT examples and GRPO prompts are in: a changed prompt (task code, not a file) is a new study.
+    (`evaluate.<task>.*`, `grpo.rewards.<task>.*`), so tuning another task does not restart this sweep. The code
+    is the sweep's import closure (task package included): DVC reruns the stage when it changes, and the rerun
+    must run new trials, not report the old code's. The model settings are `model_identity`'s, with the dtype
+    that `auto` resolves to here, so a float32 and a bfloat16 worker (different weights) never share a study.
     """
-    sections = {name: dataclasses.asdict(getattr(config, name)) for name in ("model", "sft", "grpo", "evaluate", "sweep")}
+    sections = {name: dataclasses.asdict(getattr(config, name)) for name in ("sft", "grpo", "evaluate", "sweep")}
+    sections["model"] = model_identity(config.model)
     ignored = {*searched_fields(config.sweep), *RUN_CONTROL_FIELDS, *budget_overrides(config.sweep)}
     other_tasks = {name for name in task_names() if name != task.name}
     values = {key: value for key, value in flatten(sections).items()
               if key not in ignored and not other_tasks & set(key.split(".")[1:-1])}
     data_dir = paths.data_dir(task.name)
-    rendered = sha256_json([task.sft_example(record) for record in task.load_split(data_dir, "sft")]
-                           + [task.rl_example(record) for record in task.load_split(data_dir, "rl")])
-    digest = inputs_hash({"task": task.name, "rendered": rendered, **values},
+    digest = inputs_hash({"task": task.name, "code": stage_code_hash("sweep", task.name), **values},
                          [data_dir / "sft.jsonl", data_dir / "rl.jsonl"])
     return f"{config.tracking.experiment_prefix}-{task.name}-{digest[:12]}"
 
