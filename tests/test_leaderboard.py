@@ -218,6 +218,63 @@ def test_delta_against_the_reference_variant_under_the_same_stamp(tmp_path):
     assert "+0.400" in markdown
 
 
+PAIRED = LeaderboardSettings(bootstrap_samples=300, seed=1, paired_against={"grpo": "sft"})
+
+
+def test_paired_difference_is_the_rows_difference_with_an_interval_the_rows_overlap_on(tmp_path):
+    # GRPO finds every funder SFT finds and 6 more of 30; award ids alike in both
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(18, 30, award_hits=10)})
+    write_evaluation(tmp_path, "grpo", {"test": list(reversed(funding_documents(24, 30, award_hits=10)))})
+    rows = rows_by_system(build_leaderboard(PAIRED, tmp_path, None).groups[0])
+    grpo, sft = rows["grpo"], rows["sft"]
+    assert grpo.paired_against == "sft" and sft.paired_against is None and not sft.paired
+    assert set(grpo.paired) == set(get_board("funding").intervals) - {"metrics.statement.f1"}
+    for column, paired in grpo.paired.items():
+        assert paired.estimate == pytest.approx(grpo.values[column] - sft.values[column]), column
+    funder = grpo.paired["metrics.funder.f1"]
+    assert funder.estimate == pytest.approx(0.2)
+    # the rows' own intervals overlap; the paired one (documents joined by id, whatever their order) clears 0
+    assert grpo.intervals["metrics.funder.f1"].low < sft.intervals["metrics.funder.f1"].high
+    assert 0 < funder.low <= funder.estimate <= funder.high
+    award = grpo.paired["metrics.award_id.f0_5"]
+    assert (award.estimate, award.low, award.high) == (0, 0, 0)
+
+
+def test_paired_rows_must_score_the_same_documents(tmp_path):
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(18, 30)})
+    others = [{**row, "id": f"other{index}"} for index, row in enumerate(funding_documents(24, 30))]
+    write_evaluation(tmp_path, "grpo", {"test": others})
+    with pytest.raises(InputError, match="same documents") as info:
+        build_leaderboard(PAIRED, tmp_path, None)
+    assert info.value.path.endswith("sft/predictions/test.documents.jsonl")
+
+
+def test_duplicate_document_id_names_file_line_and_field(tmp_path):
+    documents = funding_documents(5, 10)
+    documents[6]["id"] = documents[2]["id"]
+    write_evaluation(tmp_path, "sft", {"test": documents})
+    with pytest.raises(InputError, match="duplicate id 'd2' \\(first on line 3\\)") as info:
+        build_leaderboard(SETTINGS, tmp_path, None)
+    assert (info.value.line, info.value.field) == (7, "id")
+
+
+def test_paired_variant_without_its_baseline_under_the_stamp_says_so(tmp_path):
+    write_evaluation(tmp_path, "sft", {"test": funding_documents(18, 30)})
+    write_evaluation(tmp_path, "grpo", {"test": funding_documents(24, 30), "extra": funding_documents(5, 10)})
+    board = build_leaderboard(PAIRED, tmp_path, None)
+    extra = next(group for group in board.groups if group.stamp["set"] == "extra")
+    assert not extra.rows[0].paired
+    markdown = write_leaderboard(board, tmp_path / "out")[0].read_text(encoding="utf-8")
+    assert markdown.count("No `sft` row under this stamp, so no paired Δ of `grpo`.") == 1
+    assert markdown.count("Paired Δ:") == 1 and "| grpo − sft" in markdown and "+0.200 [+0." in markdown
+
+
+def test_variant_paired_against_itself_names_the_params_field():
+    with pytest.raises(InputError) as info:
+        check_settings(LeaderboardSettings(paired_against={"grpo": "sft", "sft": "sft"}))
+    assert info.value.field == "leaderboard.paired_against.sft"
+
+
 def test_gate_all_of_holds_a_row_failing_any_condition(tmp_path):
     write_evaluation(tmp_path, "sft", {"test": funding_documents(85, 100, award_hits=75)})
     write_evaluation(tmp_path, "grpo", {"test": funding_documents(90, 100, award_hits=60)})
@@ -275,6 +332,7 @@ def test_repo_params_leaderboard_section_is_valid():
     settings = load_config(REPO / "params.yaml").leaderboard
     gates = check_settings(settings)
     assert settings.bootstrap_samples == 1000 and settings.reference_variant == "rule"
+    assert settings.paired_against == {"grpo": "sft", "article_grpo": "article_sft"}
     assert [str(c) for c in gates["funding"].all_of] == ["metrics.funder.f1 >= 0.8", "metrics.award_id.f1 >= 0.7"]
     assert len(gates["review"].any_of) == 2
 
@@ -443,6 +501,23 @@ def test_every_output_is_written(tmp_path):
     assert summary["funding/test/sft"] == {
         "rank": 1, "metrics.funder.f1": pytest.approx(0.7), "ci_low": sft["headline_ci_low"],
         "ci_high": sft["headline_ci_high"], "delta_vs_rule": pytest.approx(0.4), "gate": None, "stamp": sft["stamp_id"]}
+
+
+def test_paired_differences_reach_every_output(tmp_path):
+    write_evaluation(tmp_path / "eval", "sft", {"test": funding_documents(18, 30)})
+    write_evaluation(tmp_path / "eval", "grpo", {"test": funding_documents(24, 30)})
+    out = tmp_path / "out"
+    write_leaderboard(build_leaderboard(PAIRED, tmp_path / "eval", None), out)
+    grpo = pd.read_csv(out / "leaderboard.csv").set_index("row").loc["funding/test/grpo"]
+    assert grpo["paired_against"] == "sft" and grpo["metrics.funder.f0_5.paired_delta"] == pytest.approx(0.2)
+    assert 0 < grpo["metrics.funder.f1.paired_ci_low"] < 0.2 < grpo["metrics.funder.f1.paired_ci_high"]
+    summary = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
+    assert summary["funding/test/grpo"]["paired_vs_sft"] == {
+        "delta": pytest.approx(0.2), "ci_low": grpo["metrics.funder.f1.paired_ci_low"],
+        "ci_high": grpo["metrics.funder.f1.paired_ci_high"]}
+    assert "paired_vs_sft" not in summary["funding/test/sft"]
+    html = (out / "leaderboard.html").read_text(encoding="utf-8")
+    assert html.count("<table") == 2 and "grpo − sft" in html
 
 
 def test_stage_logs_every_output_to_mlflow(project_dir):

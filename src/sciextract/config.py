@@ -716,6 +716,11 @@ class LeaderboardSettings:
     """Seed of the resampling, so a rerun reproduces every interval."""
     reference_variant: str = "rule"
     """The Δ column: headline difference to this variant's row under the same task, set and stamp."""
+    paired_against: dict[str, str] = field(default_factory=lambda: {"grpo": "sft", "article_grpo": "article_sft"})
+    """`{variant: baseline}`: each variant's difference to the baseline's row under the same stamp, on every column
+    with an interval, with a paired bootstrap interval (the same document resamples for both rows, so a difference
+    the two rows' own intervals overlap on can still be told apart from noise). `{grpo: sft}` is the test of
+    whether GRPO improves on the adapter it starts from."""
     gates: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     """Pass/hold per task: `{task: {all_of: [condition, ...], any_of: [condition, ...]}}`. A condition is
     `"<column> >= <number>"` or `"<column> <= <number>"`, the column a dotted path in a set's report

@@ -17,7 +17,7 @@ from sciextract.errors import InputError
 from sciextract.io import sha256_json
 from sciextract.scoring.bootstrap import Interval
 from sciextract.tasks import get_board
-from sciextract.tasks.base import TaskBoard
+from sciextract.tasks.base import CountedMetric, TaskBoard
 
 PARAMS_SOURCE = "params.yaml"
 
@@ -116,10 +116,25 @@ def check_settings(settings: LeaderboardSettings) -> dict[str, Gate]:
     if not 0 < settings.confidence < 1:
         raise InputError(PARAMS_SOURCE, f"must lie strictly between 0 and 1, got {settings.confidence}",
                          field="leaderboard.confidence")
+    for variant, baseline in settings.paired_against.items():
+        if variant == baseline:
+            raise InputError(PARAMS_SOURCE, "a variant paired against itself differs by 0 on every document",
+                             field=f"leaderboard.paired_against.{variant}")
     return parse_gates(settings.gates)
 
 
 # -- rows and groups ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentCounts:
+    """One evaluation set's documents.jsonl as the bootstrap reads it: document ids in file order, each count column
+    (`funder.matched`, ...) per document, and how each interval column is recomputed from summed counts."""
+
+    path: Path
+    ids: list[str]
+    counts: dict[str, list[float]]
+    metrics: dict[str, CountedMetric]
 
 
 @dataclass
@@ -134,11 +149,17 @@ class Row:
     """Column path -> value; None where the variant does not measure it; a published row may lack columns."""
     intervals: dict[str, Interval] = field(default_factory=dict)
     documents: int | None = None
+    document_counts: DocumentCounts | None = None
+    """Our rows: the per-document counts behind the intervals, kept for paired differences."""
     source: str | None = None
     rank: int | None = None
     delta: float | None = None
     gate_passed: bool | None = None
     gate_detail: str = ""
+    paired_against: str | None = None
+    """The baseline of `leaderboard.paired_against` this row was compared with, document by document."""
+    paired: dict[str, Interval] = field(default_factory=dict)
+    """Column path -> this row minus the baseline's row, with its paired bootstrap interval."""
 
     @property
     def headline(self) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ import yaml
 from sciextract.config import LeaderboardSettings, dotted_get
 from sciextract.errors import InputError
 from sciextract.io import read_records, sha256_json
-from sciextract.leaderboard.rank import Row, task_board
-from sciextract.scoring.bootstrap import Interval, bootstrap_intervals
+from sciextract.leaderboard.rank import DocumentCounts, Row, task_board
+from sciextract.scoring.bootstrap import Interval, SummedMetric, bootstrap_intervals
 from sciextract.scoring.fbeta import prf
 from sciextract.tasks.base import CountedMetric
 from sciextract.tracking import flatten
@@ -83,9 +84,10 @@ def read_evaluation(path: Path, eval_root: Path, settings: LeaderboardSettings) 
         counted = {column: _resolve(metric, report, path, where) for column, metric in board.intervals.items()
                    if values[column] is not None}
         doc_path = path.parent / "predictions" / f"{set_name}.documents.jsonl"
-        intervals = document_intervals(doc_path, counted, values, documents, settings)
-        rows.append(Row(task=task, set=set_name, system=variant, stamp=stamp, values=values, intervals=intervals,
-                        documents=documents))
+        document_counts = read_document_counts(doc_path, counted, documents)
+        rows.append(Row(task=task, set=set_name, system=variant, stamp=stamp, values=values,
+                        intervals=document_intervals(document_counts, values, settings), documents=documents,
+                        document_counts=document_counts))
     return rows
 
 
@@ -107,14 +109,23 @@ def _resolve(metric: CountedMetric, report: dict, path: Path, where: str) -> Cou
     return CountedMetric(_PLACEHOLDER.sub(value_at, metric.counts_at), metric.stat, metric.empty)
 
 
-def document_intervals(doc_path: Path, counted: dict[str, CountedMetric], values: dict[str, float | None],
-                       documents: int, settings: LeaderboardSettings) -> dict[str, Interval]:
-    """Bootstrap intervals of the counted columns, after checking the counts reproduce metrics.json."""
+def read_document_counts(doc_path: Path, counted: dict[str, CountedMetric], documents: int) -> DocumentCounts:
+    """The ids and the counts the `counted` columns are recomputed from, one entry per row of documents.jsonl.
+
+    Every row names its document (`id`, unique in the file): paired differences join two evaluations by it."""
     rows = read_records(doc_path)
     if len(rows) != documents:
         raise InputError(doc_path, f"{len(rows)} document rows, but metrics.json reports {documents} documents")
     if not rows:
         raise InputError(doc_path, "no document rows: no confidence interval can be computed")
+    first_line: dict[str, int | None] = {}
+    for line, row in rows:
+        doc_id = row.get("id") if isinstance(row, dict) else None
+        if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
+            raise InputError(doc_path, f"expected the document's id (a string or an integer), got {doc_id!r}", line, "id")
+        if str(doc_id) in first_line:
+            raise InputError(doc_path, f"duplicate id '{doc_id}' (first on line {first_line[str(doc_id)]})", line, "id")
+        first_line[str(doc_id)] = line
     counts: dict[str, list[float]] = {}
     for counts_at in dict.fromkeys(metric.counts_at for metric in counted.values()):
         for name in ("gold", "pred", "matched"):
@@ -128,20 +139,28 @@ def document_intervals(doc_path: Path, counted: dict[str, CountedMetric], values
                 if not _number(value):
                     raise InputError(doc_path, f"expected a finite number, got {value!r}", line, dotted)
                 column.append(float(value))
-    metrics = {column: _counted(metric) for column, metric in counted.items()}
-    intervals = bootstrap_intervals(counts, metrics, samples=settings.bootstrap_samples, seed=settings.seed,
-                                    confidence=settings.confidence)
+    return DocumentCounts(path=doc_path, ids=list(first_line), counts=counts, metrics=counted)
+
+
+def document_intervals(document_counts: DocumentCounts, values: dict[str, float | None],
+                       settings: LeaderboardSettings) -> dict[str, Interval]:
+    """Bootstrap intervals of the counted columns, after checking the counts reproduce metrics.json."""
+    metrics = {column: counted_metric(metric) for column, metric in document_counts.metrics.items()}
+    intervals = bootstrap_intervals(document_counts.counts, metrics, samples=settings.bootstrap_samples,
+                                    seed=settings.seed, confidence=settings.confidence)
     for column, interval in intervals.items():
         if not math.isclose(interval.estimate, values[column], rel_tol=1e-9, abs_tol=1e-12):
-            raise InputError(doc_path, f"the document counts give {column} = {interval.estimate:.6f}, but "
-                                       f"metrics.json says {values[column]:.6f}: the two files come from different runs")
+            raise InputError(document_counts.path,
+                             f"the document counts give {column} = {interval.estimate:.6f}, but metrics.json says "
+                             f"{values[column]:.6f}: the two files come from different runs")
     return intervals
 
 
-def _counted(metric: CountedMetric):
-    prefix = f"{metric.counts_at}." if metric.counts_at else ""
+def counted_metric(metric: CountedMetric, prefix: str = "") -> SummedMetric:
+    """`metric` over summed counts; `prefix` is put before each count name (`system.` in a paired resample)."""
+    prefix += f"{metric.counts_at}." if metric.counts_at else ""
 
-    def recompute(sums: dict[str, float]) -> float:
+    def recompute(sums: Mapping[str, float]) -> float:
         gold, pred = sums[f"{prefix}gold"], sums[f"{prefix}pred"]
         if gold == 0 and pred == 0:
             return metric.empty

@@ -65,6 +65,26 @@ def _group_table(group: StampGroup, reference_variant: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def _paired_table(group: StampGroup) -> pd.DataFrame | None:
+    """One line per column with a paired interval, one cell per paired row: `Δ [low, high]`; None when no row of
+    the group is paired."""
+    paired = [row for row in group.rows if row.paired]
+    if not paired:
+        return None
+    board = get_board(group.task)
+    records = []
+    for column, header in _ordered_columns(board):
+        if not any(column in row.paired for row in paired):
+            continue
+        cells = {"column": header}
+        for row in paired:
+            interval = row.paired.get(column)
+            cells[f"{row.system} − {row.paired_against}"] = "—" if interval is None else (
+                f"{interval.estimate:+.3f} [{interval.low:+.3f}, {interval.high:+.3f}]")
+        records.append(cells)
+    return pd.DataFrame.from_records(records)
+
+
 def _ordered_columns(board: TaskBoard) -> list[tuple[str, str]]:
     """Headline first, then the rest in table order."""
     return [(board.headline, board.columns[board.headline])] + [
@@ -80,6 +100,11 @@ def _group_notes(group: StampGroup, settings: LeaderboardSettings) -> list[str]:
     notes = [f"Stamp: {_stamp_text(group.stamp)}."]
     if not group.published and not group.has_reference_variant:
         notes.append(f"No `{settings.reference_variant}` row under this stamp, so no Δ.")
+    if not group.published:
+        for row in group.rows:
+            baseline = settings.paired_against.get(row.system)
+            if baseline is not None and row.paired_against is None:
+                notes.append(f"No `{baseline}` row under this stamp, so no paired Δ of `{row.system}`.")
     return notes
 
 
@@ -88,7 +113,15 @@ def _intro(board: Leaderboard) -> str:
     return (f"Rows are ranked only against rows with the same evaluation stamp; each table is one stamp. "
             f"Intervals are {s.confidence:.0%} bootstrap intervals over documents ({s.bootstrap_samples} resamples, "
             f"seed {s.seed}). Δ is the headline difference to variant `{s.reference_variant}` under the same stamp. "
-            f"Published rows come from other evaluators and are never ranked with ours.")
+            f"{_paired_intro(s)}Published rows come from other evaluators and are never ranked with ours.")
+
+
+def _paired_intro(settings: LeaderboardSettings) -> str:
+    if not settings.paired_against:
+        return ""
+    pairs = ", ".join(f"`{variant}` − `{baseline}`" for variant, baseline in settings.paired_against.items())
+    return (f"Paired Δ ({pairs}): the difference on each column with an interval, the interval from resampling the "
+            f"documents once for both rows, so what the two systems share cancels. ")
 
 
 def render_markdown(board: Leaderboard) -> str:
@@ -96,6 +129,9 @@ def render_markdown(board: Leaderboard) -> str:
     for group in [*board.groups, *board.published]:
         parts += [f"## {_group_title(group)}", "", *_group_notes(group, board.settings), "",
                   _group_table(group, board.settings.reference_variant).to_markdown(index=False, disable_numparse=True), ""]
+        paired = _paired_table(group)
+        if paired is not None:
+            parts += ["Paired Δ:", "", paired.to_markdown(index=False, disable_numparse=True), ""]
     return "\n".join(parts)
 
 
@@ -104,6 +140,9 @@ def render_html(board: Leaderboard, image_name: str) -> str:
     for group in [*board.groups, *board.published]:
         notes = "".join(f"<p>{html.escape(note)}</p>" for note in _group_notes(group, board.settings))
         table = _group_table(group, board.settings.reference_variant).to_html(index=False, border=0, escape=True)
+        paired = _paired_table(group)
+        if paired is not None:
+            table += "\n<p>Paired Δ:</p>\n" + paired.to_html(index=False, border=0, escape=True)
         sections.append(f"<h2>{html.escape(_group_title(group))}</h2>\n{notes}\n{table}")
     body = "\n".join(sections)
     return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Leaderboard</title>\n"
@@ -132,6 +171,11 @@ def flat_rows(board: Leaderboard) -> list[dict]:
             record.update(row.values)
             for column, bounds in row.intervals.items():
                 record[f"{column}.ci_low"], record[f"{column}.ci_high"] = bounds.low, bounds.high
+            if row.paired:
+                record["paired_against"] = row.paired_against
+            for column, paired in row.paired.items():
+                record[f"{column}.paired_delta"] = paired.estimate
+                record[f"{column}.paired_ci_low"], record[f"{column}.paired_ci_high"] = paired.low, paired.high
             record.update({f"stamp.{key}": value for key, value in comparable_stamp(row.stamp).items()})
             records.append(record)
     return records
@@ -148,7 +192,7 @@ def flat_table(board: Leaderboard) -> pd.DataFrame:
     def place(key: str) -> int:
         if key.startswith("stamp."):
             return 3
-        if key.endswith((".ci_low", ".ci_high")):
+        if key.endswith((".ci_low", ".ci_high", ".paired_delta", ".paired_ci_low", ".paired_ci_high")):
             return 2
         return 1 if key in metric_columns else 0
 
@@ -157,7 +201,8 @@ def flat_table(board: Leaderboard) -> pd.DataFrame:
 
 
 def summary_json(board: Leaderboard) -> dict:
-    """Our rows by task/set/variant with their headline figures: a short list for `dvc metrics show/diff`.
+    """Our rows by task/set/variant with their headline figures (and the headline's paired Δ where the row has
+    one): a short list for `dvc metrics show/diff`.
 
     Every other column, the stamps and the published rows are in the CSV, markdown and HTML.
     """
@@ -170,6 +215,10 @@ def summary_json(board: Leaderboard) -> dict:
                 "rank": row.rank, headline: row.headline, "ci_low": interval.low, "ci_high": interval.high,
                 f"delta_vs_{board.settings.reference_variant}": row.delta, "gate": _gate_word(row), "stamp": group.id,
             }
+            if headline in row.paired:
+                paired = row.paired[headline]
+                summary[row.label][f"paired_vs_{row.paired_against}"] = {
+                    "delta": paired.estimate, "ci_low": paired.low, "ci_high": paired.high}
     return summary
 
 

@@ -33,7 +33,8 @@ BOARD = TaskBoard(
              "parse_failure_rate": "parse failures"},
     headline="metrics.funder.f1",
     intervals={**{f"metrics.{level}.f1": CountedMetric(level, "f1", empty=0.0) for level in LEVELS},
-               **{f"metrics.{level}.f1_5": CountedMetric(level, "f1_5", empty=0.0) for level in HEADLINE_LEVELS},
+               **{f"metrics.{level}.{stat}": CountedMetric(level, stat, empty=0.0) for level in HEADLINE_LEVELS
+                  for stat in ("f0_5", "f1_5")},
                **{f"metrics.by_mode.{mode}.{level}.f1": CountedMetric(f"by_mode.{mode}.{level}", "f1", empty=0.0)
                   for mode in OTHER_MODES for level in HEADLINE_LEVELS},
                # an article set of correct negatives only has no statement to find or keep: F1 1.0, as it reports
