@@ -212,6 +212,17 @@ def read_records(path: str | Path) -> list[tuple[int, Any]]:
     raise InputError(path, f"unsupported file type '{path.suffix}': expected .json or .jsonl")
 
 
+def check_unique_ids(lines_and_ids: Iterable[tuple[int, str]], path: str | Path) -> list[str]:
+    """The ids of a file's records, in order; an id given twice is an `InputError` naming the second one's line and
+    the first one's. Ids join predictions to gold and one evaluation to another, so a repeat would pair wrongly."""
+    first_line: dict[str, int] = {}
+    for line, record_id in lines_and_ids:
+        if record_id in first_line:
+            raise InputError(path, f"duplicate id '{record_id}' (first on line {first_line[record_id]})", line, "id")
+        first_line[record_id] = line
+    return list(first_line)
+
+
 def _load_line(line: str, path: Path, lineno: int) -> Any:
     try:
         return json.loads(line)

@@ -14,7 +14,7 @@ import yaml
 
 from sciextract.config import LeaderboardSettings, dotted_get
 from sciextract.errors import InputError
-from sciextract.io import read_records, sha256_json
+from sciextract.io import check_unique_ids, read_records, sha256_json
 from sciextract.leaderboard.rank import DocumentCounts, Row, task_board
 from sciextract.scoring.bootstrap import Interval, SummedMetric, bootstrap_intervals
 from sciextract.scoring.fbeta import prf
@@ -118,14 +118,7 @@ def read_document_counts(doc_path: Path, counted: dict[str, CountedMetric], docu
         raise InputError(doc_path, f"{len(rows)} document rows, but metrics.json reports {documents} documents")
     if not rows:
         raise InputError(doc_path, "no document rows: no confidence interval can be computed")
-    first_line: dict[str, int | None] = {}
-    for line, row in rows:
-        doc_id = row.get("id") if isinstance(row, dict) else None
-        if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
-            raise InputError(doc_path, f"expected the document's id (a string or an integer), got {doc_id!r}", line, "id")
-        if str(doc_id) in first_line:
-            raise InputError(doc_path, f"duplicate id '{doc_id}' (first on line {first_line[str(doc_id)]})", line, "id")
-        first_line[str(doc_id)] = line
+    ids = check_unique_ids([(line, _document_id(row, doc_path, line)) for line, row in rows], doc_path)
     counts: dict[str, list[float]] = {}
     for counts_at in dict.fromkeys(metric.counts_at for metric in counted.values()):
         for name in ("gold", "pred", "matched"):
@@ -139,7 +132,14 @@ def read_document_counts(doc_path: Path, counted: dict[str, CountedMetric], docu
                 if not _number(value):
                     raise InputError(doc_path, f"expected a finite number, got {value!r}", line, dotted)
                 column.append(float(value))
-    return DocumentCounts(path=doc_path, ids=list(first_line), counts=counts, metrics=counted)
+    return DocumentCounts(path=doc_path, ids=ids, counts=counts, metrics=counted)
+
+
+def _document_id(row: object, doc_path: Path, line: int) -> str:
+    doc_id = row.get("id") if isinstance(row, dict) else None
+    if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool):
+        raise InputError(doc_path, f"expected the document's id (a string or an integer), got {doc_id!r}", line, "id")
+    return str(doc_id)
 
 
 def document_intervals(document_counts: DocumentCounts, values: dict[str, float | None],

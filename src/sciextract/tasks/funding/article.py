@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sciextract.errors import InputError
-from sciextract.io import EmbeddedJson, answer_text, clean_text, first_json_answer, read_array_items, read_records
+from sciextract.io import (EmbeddedJson, answer_text, check_unique_ids, clean_text, first_json_answer, read_array_items,
+                           read_records)
 from sciextract.tasks.base import ChatGenerator, Messages, Parsed, PassageParser, row_count
 from sciextract.tasks.funding.data import canonical_funders
 from sciextract.tasks.funding.grammar import statements_grammar
@@ -349,13 +350,8 @@ def validate_article(raw: Any, *, path: str | Path | None, line: int | None, gol
     return record
 
 
-def _unique_ids(records: list[tuple[int | None, dict]], path: str | Path) -> list[dict]:
-    seen: dict[str, int | None] = {}
-    for line, record in records:
-        if record["id"] in seen:
-            first = f" (first on line {seen[record['id']]})" if seen[record["id"]] is not None else ""
-            raise InputError(path, f"duplicate id '{record['id']}'{first}", line, "id")
-        seen[record["id"]] = line
+def _unique_ids(records: list[tuple[int, dict]], path: str | Path) -> list[dict]:
+    check_unique_ids([(line, record["id"]) for line, record in records], path)
     return [record for _, record in records]
 
 

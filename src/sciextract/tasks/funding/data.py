@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sciextract.errors import InputError
-from sciextract.io import read_records
+from sciextract.io import check_unique_ids, read_records
 
 AWARD_FIELDS = ("award_ids", "funding_scheme", "award_title")
 HF_PREFIX = "hf:"
@@ -141,14 +141,9 @@ def load_funding_records(source: str | Path) -> list[dict]:
     else:
         rows = read_records(source)
         where = source
-    records, seen = [], {}
-    for line, raw in rows:
-        record = validate_record(raw, path=where, line=line)
-        if record["id"] in seen:
-            raise InputError(where, f"duplicate id '{record['id']}' (first on line {seen[record['id']]})", line, "id")
-        seen[record["id"]] = line
-        records.append(record)
-    return records
+    records = [(line, validate_record(raw, path=where, line=line)) for line, raw in rows]
+    check_unique_ids([(line, record["id"]) for line, record in records], where)
+    return [record for _, record in records]
 
 
 def _hf_rows(spec: str) -> list[tuple[int, Any]]:

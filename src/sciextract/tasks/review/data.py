@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sciextract.errors import InputError
-from sciextract.io import read_records
+from sciextract.io import check_unique_ids, read_records
 from sciextract.splits import normalize_for_split
 
 CATEGORIES = ("design_flaw", "statistical_methodology", "missing_experiment", "prior_art_novelty", "writing_clarity",
@@ -123,13 +123,8 @@ def validate_article(raw: Any, *, path: str | Path | None, line: int | None) -> 
 
 def _read_articles(path: str | Path) -> list[tuple[int, dict]]:
     """(line, canonical article) pairs of a file; duplicate ids are an error (ids join predictions to gold)."""
-    articles, seen = [], {}
-    for line, raw in read_records(path):
-        article = validate_article(raw, path=path, line=line)
-        if article["id"] in seen:
-            raise InputError(path, f"duplicate id '{article['id']}' (first on line {seen[article['id']]})", line, "id")
-        seen[article["id"]] = line
-        articles.append((line, article))
+    articles = [(line, validate_article(raw, path=path, line=line)) for line, raw in read_records(path)]
+    check_unique_ids([(line, article["id"]) for line, article in articles], path)
     return articles
 
 
