@@ -14,7 +14,7 @@ import torch
 from sciextract.config import Config, GRPOSettings, LoraSettings
 from sciextract.io import write_jsonl
 from tiny_model import build_tiny_model
-from sciextract.modeling import load_policy, lora_config
+from sciextract.modeling import adapter_chain, load_policy, lora_config
 from sciextract.tasks.base import completion_text
 from sciextract.tasks.funding.task import FundingTask, render_funders
 from sciextract.train.grpo import (EMPTY_SHARE_KEY, EmptyOutputAlarm, RewardRecorder, ZERO_SPREAD_KEY,
@@ -141,6 +141,10 @@ def test_run_grpo_trains_publishes_and_resumes(tiny_sft):
     trained = load_file(out / "adapter_model.safetensors")
     assert any(tensor.abs().sum() > 0 for name, tensor in trained.items() if "lora_B" in name)
     assert json.loads((out / "merged_from.json").read_text())["sft_adapter"] == str(sft_dir)
+    # each checkpoint names its chain too, so a curve's checkpoints are scored on base + SFT, as they were trained
+    kept = sorted((root / "checkpoints").glob("*/checkpoint-*"))
+    assert [path.name for path in kept] == ["checkpoint-1", "checkpoint-2"]
+    assert all(adapter_chain(path) == [sft_dir, path] for path in kept)
     assert "merged in, not on the bare base" in (out / "README.md").read_text()
     merged, _ = load_policy(base_dir, sft_dir, config.model)
     policy = PeftModel.from_pretrained(load_policy(base_dir, sft_dir, config.model)[0], str(out))

@@ -71,10 +71,11 @@ def test_entropy_bonus_alone_raises_entropy(tiny_base, tmp_path, entropy_coef):
 def test_grpo_args_carry_the_params(tmp_path):
     config = Config()
     config.grpo = GRPOSettings(lr_scheduler_type="constant_with_warmup", warmup_steps=20, max_grad_norm=0.5,
-                               entropy_coef=0.01, num_iterations=3, top_p=0.9, vllm_importance_sampling="token_truncate")
+                               entropy_coef=0.01, num_iterations=3, top_p=0.9, vllm_importance_sampling="token_truncate",
+                               save_total_limit=None)
     args = grpo_args(config, [0.5, 0.5], tmp_path)
     assert (args.lr_scheduler_type.value, args.warmup_steps, args.max_grad_norm, args.entropy_coef, args.num_iterations,
-            args.top_p) == ("constant_with_warmup", 20, 0.5, 0.01, 3, 0.9)
+            args.top_p, args.save_total_limit) == ("constant_with_warmup", 20, 0.5, 0.01, 3, 0.9, None)
     assert args.vllm_importance_sampling_correction and args.vllm_importance_sampling_mode == "token_truncate"
     config.grpo = GRPOSettings(vllm_importance_sampling="off")
     assert grpo_args(config, [1.0], tmp_path).vllm_importance_sampling_correction is False

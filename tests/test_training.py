@@ -24,7 +24,7 @@ from sciextract.train.sft import (
 )
 
 
-def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, packing=False):
+def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, packing=False, **sft_settings):
     from datasets import Dataset
 
     config = Config()
@@ -32,6 +32,8 @@ def _sft_trainer(tiny_model_dir, funding_file, tmp_path, attention=None, packing
     config.sft.max_length = 1024
     config.sft.attn_implementation = attention
     config.sft.packing = packing
+    for name, value in sft_settings.items():
+        setattr(config.sft, name, value)
     task = FundingTask()
     dataset = Dataset.from_list([task.sft_example(r) for r in load_funding_records(funding_file)])
     tokenizer = load_tokenizer(str(tiny_model_dir))
@@ -92,6 +94,16 @@ def test_trainer_logs_token_count_and_accuracy(tiny_model_dir, funding_file, tmp
     assert 0 < logged[0]["num_tokens"] <= batch_tokens * trainer.args.gradient_accumulation_steps
     assert logged[0]["num_tokens"] < logged[1]["num_tokens"] <= 2 * batch_tokens * trainer.args.gradient_accumulation_steps
     assert 0.0 <= logged[-1]["mean_token_accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("limit, kept", [(2, ["checkpoint-2", "checkpoint-3"]),
+                                         (None, ["checkpoint-1", "checkpoint-2", "checkpoint-3"])])
+def test_sft_keeps_as_many_checkpoints_as_configured(tiny_model_dir, funding_file, tmp_path, limit, kept):
+    """A curve scored at every checkpoint needs them all (`save_total_limit: null`); the default keeps the last two."""
+    output = tmp_path / "run"
+    trainer = _sft_trainer(tiny_model_dir, funding_file, output, max_steps=3, save_steps=1, save_total_limit=limit)
+    trainer.train()
+    assert sorted(path.name for path in output.glob("checkpoint-*")) == kept
 
 
 def test_length_buckets_are_tight_and_visited_in_random_order():
@@ -207,6 +219,30 @@ def test_run_hashes_change_with_the_rendered_text_not_only_with_files(tmp_path, 
     assert grpo_run_hash(config, prompts, funding_file, sft, code) == key
     (sft / "adapter_model.safetensors").write_bytes(b"other weights")
     assert grpo_run_hash(config, prompts, funding_file, sft, code) != key
+
+
+def test_run_hashes_leave_out_how_many_checkpoints_are_kept(tmp_path, funding_file):
+    """Keeping more checkpoints changes no weight: a run resumed with another limit resumes; a trained field still
+    changes the key."""
+    from sciextract.train.grpo import grpo_run_hash
+
+    task = FundingTask()
+    records = load_funding_records(funding_file)
+    examples, prompts = [task.sft_example(r) for r in records], [task.rl_example(r) for r in records]
+    (tmp_path / "base").mkdir()
+    (tmp_path / "sft").mkdir()
+    (tmp_path / "sft" / "adapter_model.safetensors").write_bytes(b"weights")
+
+    def keys(config: Config) -> tuple[str, str]:
+        return (sft_run_hash(config, examples, funding_file, tmp_path / "base"),
+                grpo_run_hash(config, prompts, funding_file, tmp_path / "sft", {}))
+
+    config = Config()
+    default = keys(config)
+    config.sft.save_total_limit = config.grpo.save_total_limit = None
+    assert keys(config) == default
+    config.sft.seed = config.grpo.seed = 7
+    assert all(new != old for new, old in zip(keys(config), default, strict=True))
 
 
 def test_packed_loss_equals_the_padded_loss_and_trains_on_the_same_steps(tiny_model_dir, funding_file, tmp_path):

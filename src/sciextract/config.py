@@ -354,7 +354,8 @@ class LoraSettings:
 @dataclass
 @ranges(learning_rate="(0, inf)", warmup_steps="[0, inf)", weight_decay="[0, inf)", num_train_epochs="(0, inf)",
         max_steps="-1 or [1, inf)", per_device_train_batch_size="[1, inf)", gradient_accumulation_steps="[1, inf)",
-        max_length="[1, inf)", max_examples="[0, inf)", save_steps="[1, inf)", logging_steps="[1, inf)")
+        max_length="[1, inf)", max_examples="[0, inf)", save_steps="[1, inf)", save_total_limit="[1, inf)",
+        logging_steps="[1, inf)")
 class SFTSettings:
     """Supervised fine-tuning with TRL SFTTrainer and a LoRA adapter."""
 
@@ -384,6 +385,9 @@ class SFTSettings:
     768 tokens, bench/bench_sft.py with `--attn`)."""
     save_steps: int = 25
     """Checkpoint interval; a rerun after a kill resumes from the newest checkpoint."""
+    save_total_limit: int | None = 2
+    """Checkpoints kept on disk, the newest; null keeps every one. Not part of the checkpoint key (it changes no
+    weight), so a run resumed with another limit resumes."""
     logging_steps: int = 5
     seed: int = 42
 
@@ -395,8 +399,8 @@ PROMPT_ORDERS = ("shuffled", "easy_to_hard")
 @ranges(learning_rate="(0, inf)", beta="[0, inf)", num_generations="[2, inf)", per_device_train_batch_size="[1, inf)",
         gradient_accumulation_steps="[1, inf)", temperature="(0, inf)", top_p="(0, 1]", epsilon="(0, 1)",
         epsilon_high="(0, 1)", max_completion_length="[1, inf)", max_prompt_examples="[0, inf)",
-        max_steps="-1 or [1, inf)", save_steps="[1, inf)", logging_steps="[1, inf)", warmup_steps="[0, inf)",
-        max_grad_norm="(0, inf)", entropy_coef="[0, inf)", num_iterations="[1, inf)",
+        max_steps="-1 or [1, inf)", save_steps="[1, inf)", save_total_limit="[1, inf)", logging_steps="[1, inf)",
+        warmup_steps="[0, inf)", max_grad_norm="(0, inf)", entropy_coef="[0, inf)", num_iterations="[1, inf)",
         dynamic_sampling_min_std="[0, inf)", dynamic_sampling_max_redraws="[0, inf)")
 class GRPOSettings:
     """GRPO with TRL GRPOTrainer, starting from the merged SFT policy with a fresh LoRA adapter."""
@@ -422,6 +426,9 @@ class GRPOSettings:
     """Use at most this many prompts of the `rl` split (0: all)."""
     max_steps: int = 20
     save_steps: int = 10
+    save_total_limit: int | None = 2
+    """Checkpoints kept on disk, the newest; null keeps every one, which a curve scored at every checkpoint needs
+    (the 48-step run of README "Measured results" lost step 16 at 2). Not part of the checkpoint key."""
     logging_steps: int = 1
     seed: int = 42
     lr_scheduler_type: str = "linear"

@@ -55,10 +55,11 @@ OPTIONAL_SEARCHES = {"entropy_coef": ("entropy_coef_range", "grpo.entropy_coef")
                      "dynamic_sampling_min_std": ("dynamic_sampling_min_std_range", "grpo.dynamic_sampling_min_std")}
 """Knobs searched only where their range is set in `sweep`: trial parameter -> (range field, config field)."""
 RUN_CONTROL_FIELDS = ("sweep.n_trials", "sweep.storage", "sweep.heartbeat_interval", "sweep.grace_period",
-                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best")
-"""Fields that say where and how long the study runs, not what a trial computes: not part of the study name
-(nor is `model.cpu_threads`, which `model_identity` leaves out, so workers with different thread counts join one
-study)."""
+                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best", "sft.save_total_limit",
+                      "grpo.save_total_limit")
+"""Fields that say where and how long the study runs or what it keeps on disk, not what a trial computes: not part
+of the study name (nor is `model.cpu_threads`, which `model_identity` leaves out, so workers with different thread
+counts join one study)."""
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 
 

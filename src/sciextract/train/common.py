@@ -19,7 +19,7 @@ from packaging.requirements import Requirement
 from transformers import TrainerCallback
 
 import sciextract
-from sciextract.config import Config, ModelConfig, redacted, to_dict
+from sciextract.config import Config, GRPOSettings, ModelConfig, SFTSettings, redacted, to_dict
 from sciextract.io import atomic_path, write_json, write_text
 from sciextract.model_registry import ADAPTER_DIGEST_TAG, STAMP_TAGS, folder_digest, registered_model_name
 from sciextract.modeling import adapter_chain, resolved_dtype
@@ -60,6 +60,12 @@ def model_identity(model: ModelConfig) -> dict:
     threads resumes on one (threads change speed, not the result), with the dtype `auto` resolves to here."""
     return {**{key: value for key, value in dataclasses.asdict(model).items() if key != "cpu_threads"},
             "dtype": resolved_dtype(model)}
+
+
+def training_identity(settings: SFTSettings | GRPOSettings) -> dict:
+    """A trainer's settings as its checkpoint key sees them: all but `save_total_limit`, which only decides how many
+    checkpoints stay on disk, so a run resumed with another limit resumes instead of training anew."""
+    return {key: value for key, value in dataclasses.asdict(settings).items() if key != "save_total_limit"}
 
 
 def checkpoint_dir(root: Path, run_hash: str) -> Path:

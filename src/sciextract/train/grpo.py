@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from peft.utils.constants import SAFETENSORS_WEIGHTS_NAME
 from transformers import TrainerCallback
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl import GRPOConfig, GRPOTrainer
 
 from sciextract.config import Config, GRPOSettings
@@ -37,7 +38,7 @@ from sciextract.decoding import answer_grammar
 from sciextract.errors import InputError
 from sciextract.generate import (GenerationSettings, chat_prompts, generate_token_ids, generate_transformers,
                                  vllm_available)
-from sciextract.io import sha256_json
+from sciextract.io import sha256_json, write_json
 from sciextract.modeling import MERGED_FROM_FILE, load_policy, lora_config, resolve_base
 from sciextract.tasks.base import ARTICLE_SOURCE_COLUMN, RewardFunction, Task, completion_text
 from sciextract.tracking import inputs_hash
@@ -53,6 +54,7 @@ from sciextract.train.common import (
     precision_flags,
     publish_adapter,
     train_or_restore,
+    training_identity,
     without_adapter_wrapper,
     write_curve_csv,
 )
@@ -139,6 +141,20 @@ class EmptyOutputAlarm(TrainerCallback):
             log.warning("GRPO step %d: %.0f%% of completions are EMPTY (alarm above %.0f%%): the policy is "
                         "collapsing to empty outputs; check the reward for empty answers, the learning rate and beta",
                         state.global_step, 100 * share, 100 * EMPTY_SHARE_ALARM)
+
+
+class ChainInCheckpoints(TrainerCallback):
+    """Writes the adapter chain (`merged_from.json`, as the published adapter has it) into every checkpoint as it is
+    saved. A GRPO checkpoint's LoRA was trained on base + SFT merged; without the file, `sciextract evaluate
+    --variant <checkpoint>` would load it onto the bare base and score a policy that was never trained."""
+
+    def __init__(self, provenance: dict[str, str]):
+        self.provenance = provenance
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            write_json(Path(args.output_dir) / f"{PREFIX_CHECKPOINT_DIR}-{state.global_step}" / MERGED_FROM_FILE,
+                       self.provenance)
 
 
 # -- dynamic sampling (DAPO) ------------------------------------------------------------------------
@@ -456,7 +472,7 @@ def grpo_args(config: Config, reward_weights: list[float], output_dir: Path) -> 
         **importance_sampling,
         save_strategy="steps",
         save_steps=g.save_steps,
-        save_total_limit=2,
+        save_total_limit=g.save_total_limit,
         logging_steps=g.logging_steps,
         seed=g.seed,
         shuffle_dataset=g.prompt_order == "shuffled",  # a curriculum is trained in its order
@@ -516,7 +532,7 @@ def grpo_run_hash(config: Config, prompt_rows: list[dict], source: Path, sft_dir
     Only the weights file of the SFT folder counts: an SFT restored from its checkpoint republishes its card (with
     that run's seconds) and PEFT writes `target_modules` in set order, so hashing the whole folder retrained GRPO
     (7 minutes on 2 cores) after every restore of the same SFT weights."""
-    return inputs_hash({"grpo": dataclasses.asdict(config.grpo), "model": model_identity(config.model),
+    return inputs_hash({"grpo": training_identity(config.grpo), "model": model_identity(config.model),
                         "prompts": sha256_json(prompt_rows), "reward_code": reward_code},
                        [source, Path(sft_dir) / SAFETENSORS_WEIGHTS_NAME])
 
@@ -545,8 +561,9 @@ def _fit_and_publish(task: Task, config: Config, dataset, policy, tokenizer, bas
     `bind` receives the trainer before training (for rewards that generate with the policy being trained)."""
     run_hash = grpo_run_hash(config, dataset.to_list(), source, Path(sft_dir), reward_code_digest(task))
     checkpoints = checkpoint_dir(checkpoint_root, run_hash)
+    chain = {"base": base, "base_dir": str(base_dir), "sft_adapter": str(sft_dir)}
     trainer = trainer_for(config, dataset, policy, tokenizer, recorder, checkpoints,
-                          [EmptyOutputAlarm(), StepMetricsCallback()])
+                          [EmptyOutputAlarm(), StepMetricsCallback(), ChainInCheckpoints(chain)])
     if bind is not None:
         bind(trainer)
     resume = last_checkpoint(checkpoints)
@@ -587,7 +604,7 @@ def _fit_and_publish(task: Task, config: Config, dataset, policy, tokenizer, bas
                       metrics=metrics,
                       load_note=load_note)
     publish_adapter(trainer, tokenizer, Path(out_dir), card,
-                    extra_json={MERGED_FROM_FILE: {"base": base, "base_dir": str(base_dir), "sft_adapter": str(sft_dir)}})
+                    extra_json={MERGED_FROM_FILE: chain})
     return metrics
 
 

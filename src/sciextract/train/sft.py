@@ -25,6 +25,7 @@ from sciextract.train.common import (
     precision_flags,
     publish_adapter,
     train_or_restore,
+    training_identity,
     without_adapter_wrapper,
     write_curve_csv,
 )
@@ -307,7 +308,7 @@ def trainer_for(config: Config, dataset, model, tokenizer, output_dir: Path, cal
         activation_checkpointing=False,  # recomputing activations costs ~30% on CPU; memory is not short
         save_strategy="steps",
         save_steps=s.save_steps,
-        save_total_limit=2,
+        save_total_limit=s.save_total_limit,
         logging_steps=s.logging_steps,
         seed=s.seed,
         report_to="none",
@@ -328,7 +329,7 @@ def sft_run_hash(config: Config, examples: list[dict], source: Path, base_dir: P
     """The key of an SFT run's checkpoints: params, model, the split and base files, and the rendered examples,
     so that a changed prompt or target rendering (task code, not a file) trains anew instead of restoring an
     adapter trained on the old text."""
-    return inputs_hash({"sft": dataclasses.asdict(config.sft), "model": model_identity(config.model),
+    return inputs_hash({"sft": training_identity(config.sft), "model": model_identity(config.model),
                         "examples": sha256_json(examples)}, [source, base_dir])
 
 
