@@ -208,6 +208,7 @@ def test_thread_count_does_not_split_a_study_but_a_trained_field_does(in_project
     config = sweep_config(in_project, tmp_path / "journal.log")
     name = sweep_module.study_name(FundingTask(), config)
     assert sweep_module.study_name(FundingTask(), with_overrides(config, {"model.cpu_threads": 2}, source="test")) == name
+    assert sweep_module.study_name(FundingTask(), with_overrides(config, {"grpo.save_total_limit": None}, source="test")) == name
     assert sweep_module.study_name(FundingTask(), with_overrides(config, {"sft.learning_rate": 1e-4}, source="test")) != name
     # a searched knob's params value is replaced in every trial, so it does not name the study; unsearched, it does
     assert sweep_module.study_name(FundingTask(), with_overrides(config, {"grpo.entropy_coef": 0.5}, source="test")) == name

@@ -42,7 +42,7 @@ from sciextract.sweep.storage import RequeueStaleTrial, open_storage, retried_fr
 from sciextract.tasks import task_names
 from sciextract.tasks.base import Parsed, Task
 from sciextract.tracking import flatten, inputs_hash, stage_run, tracking_uri
-from sciextract.train.common import model_identity
+from sciextract.train.common import model_identity, training_identity
 from sciextract.train.grpo import run_grpo
 from sciextract.train.rewards import reward_components, weighted_totals
 from sciextract.train.sft import run_sft
@@ -55,11 +55,10 @@ OPTIONAL_SEARCHES = {"entropy_coef": ("entropy_coef_range", "grpo.entropy_coef")
                      "dynamic_sampling_min_std": ("dynamic_sampling_min_std_range", "grpo.dynamic_sampling_min_std")}
 """Knobs searched only where their range is set in `sweep`: trial parameter -> (range field, config field)."""
 RUN_CONTROL_FIELDS = ("sweep.n_trials", "sweep.storage", "sweep.heartbeat_interval", "sweep.grace_period",
-                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best", "sft.save_total_limit",
-                      "grpo.save_total_limit")
-"""Fields that say where and how long the study runs or what it keeps on disk, not what a trial computes: not part
-of the study name (nor is `model.cpu_threads`, which `model_identity` leaves out, so workers with different thread
-counts join one study)."""
+                      "sweep.max_retries", "sweep.max_failures", "sweep.apply_best")
+"""Fields that say where and how long the study runs, not what a trial computes: not part of the study name (nor
+are `model.cpu_threads` and the trainers' `save_total_limit`, which `model_identity` and `training_identity` leave
+out: workers with different thread counts join one study)."""
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
@@ -105,8 +104,9 @@ def study_name(task: Task, config: Config) -> str:
     must run new trials, not report the old code's. The model settings are `model_identity`'s, with the dtype
     that `auto` resolves to here, so a float32 and a bfloat16 worker (different weights) never share a study.
     """
-    sections = {name: dataclasses.asdict(getattr(config, name)) for name in ("sft", "grpo", "evaluate", "sweep")}
-    sections["model"] = model_identity(config.model)
+    sections = {name: dataclasses.asdict(getattr(config, name)) for name in ("evaluate", "sweep")}
+    sections.update(sft=training_identity(config.sft), grpo=training_identity(config.grpo),
+                    model=model_identity(config.model))
     ignored = {*searched_fields(config.sweep), *RUN_CONTROL_FIELDS, *budget_overrides(config.sweep)}
     other_tasks = {name for name in task_names() if name != task.name}
     values = {key: value for key, value in flatten(sections).items()
