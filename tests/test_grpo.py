@@ -203,3 +203,49 @@ def test_article_rewards_score_stage_two_of_each_rollout_answered_by_the_policy(
     assert calls == [[{"funding_statement": "This work was supported by the Wellcome Trust (grant 123456)."}]]
     assert seen[0] == seen[1] and seen[0][1] == "[]" and isinstance(seen[0][0], str)
     assert model.training  # back in training mode after generating, as TRL expects
+
+
+def test_prompts_whose_answer_passes_the_completion_budget_are_left_out(tiny_model_dir, tmp_path):
+    """`grpo.skip_long_answers`: a record whose gold answer (target and end-of-sequence token) is longer than
+    `max_completion_length` tokens is left out and counted; a budget no answer fits is an error naming the field."""
+    from sciextract.errors import InputError
+    from sciextract.modeling import load_tokenizer
+    from sciextract.train.grpo import answers_within
+
+    task, tokenizer = FundingTask(), load_tokenizer(str(tiny_model_dir))
+    short = funding_records(3)
+    long_record = {**short[0], "id": "long", "funders": short[0]["funders"] * 6}
+    length = {record["id"]: len(tokenizer(task.target(record) + tokenizer.eos_token, add_special_tokens=False)
+                                ["input_ids"]) for record in [*short, long_record]}
+    budget = max(length[record["id"]] for record in short)
+    assert length["long"] > budget
+    config = Config()
+    config.grpo = GRPOSettings(max_completion_length=budget, skip_long_answers=True)
+    kept, skipped = answers_within(task, [short[0], long_record, *short[1:]], tokenizer, config,
+                                   split=tmp_path / "rl.jsonl")
+    assert [record["id"] for record in kept] == ["r0", "r1", "r2"] and skipped == 1
+
+    config.grpo.max_completion_length = min(length.values()) - 1
+    with pytest.raises(InputError, match="grpo.max_completion_length"):
+        answers_within(task, short, tokenizer, config, split=tmp_path / "rl.jsonl")
+
+
+def test_skipped_prompts_are_not_replaced_from_beyond_max_prompt_examples(tiny_sft, tmp_path):
+    """The sweep trains on the first `max_prompt_examples` rl records and scores on the next ones: a skipped long
+    answer among the first must leave a gap, not pull in a record the trials are scored on."""
+    from sciextract.modeling import load_tokenizer
+    from sciextract.train.grpo import setup
+
+    _, base_dir, _, sft_dir = tiny_sft
+    task, tokenizer = FundingTask(), load_tokenizer(str(base_dir))
+    records = funding_records(5)
+    records[1] = {**records[1], "funders": records[1]["funders"] * 6}
+    write_jsonl(tmp_path / "rl.jsonl", records)
+    config = Config()
+    config.grpo = GRPOSettings(max_prompt_examples=3, skip_long_answers=True, max_completion_length=max(
+        len(tokenizer(task.target(record) + tokenizer.eos_token, add_special_tokens=False)["input_ids"])
+        for record in records[2:]))
+    dataset, _, _, _, skipped = setup(task, config, tmp_path, base_dir, sft_dir)
+    statements = [row["prompt"][-1]["content"] for row in dataset]
+    assert skipped == 1 and len(statements) == 2
+    assert [r["id"] for r in records if any(r["funding_statement"] in text for text in statements)] == ["r0", "r2"]

@@ -41,7 +41,7 @@ def _write_params(root: Path, tiny_model_dir: Path, funding_file: Path, **overri
     params["data"]["funding"].update(synthetic_records=150, eval_sets={"fixture": str(funding_file)})
     params["sft"].update(max_steps=2, save_steps=1, logging_steps=1, max_length=1024)
     params["grpo"].update(max_steps=1, save_steps=1, num_generations=2, per_device_train_batch_size=4,
-                          max_completion_length=12, max_prompt_examples=4)
+                          max_completion_length=12, max_prompt_examples=4, skip_long_answers=False)
     params["evaluate"].update(max_new_tokens=12, max_documents=6)
     params["sweep"].update(n_trials=1, sft_max_steps=1, sft_max_examples=8, grpo_max_steps=1,
                            grpo_max_prompt_examples=2, eval_records=3, prune_records=1)

@@ -42,7 +42,7 @@ def project(tmp_path_factory, tiny_model_dir) -> Path:
     params["data"]["review"].update(max_paper_tokens=160, eval_sets={"fixture": str(FIXTURE)})
     params["sft"].update(max_steps=2, save_steps=1, logging_steps=1, max_length=1536)
     params["grpo"].update(max_steps=1, save_steps=1, num_generations=2, per_device_train_batch_size=4,
-                          max_completion_length=12, max_prompt_examples=4,
+                          max_completion_length=12, max_prompt_examples=4, skip_long_answers=False,
                           rewards={"review": {"semantic_f1": 1.0, "unreadable_penalty": 0.5}})
     params["evaluate"].update(max_new_tokens=12, max_documents=4)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

@@ -43,7 +43,7 @@ def project(tmp_path_factory, tiny_model_dir) -> Path:
                                    dev_examples=0)
     params["sft"].update(max_steps=2, save_steps=1, logging_steps=1, max_length=2048)
     params["grpo"].update(max_steps=1, save_steps=1, num_generations=2, per_device_train_batch_size=4,
-                          max_completion_length=12, max_prompt_examples=4, rewards={})
+                          max_completion_length=12, max_prompt_examples=4, skip_long_answers=False, rewards={})
     params["evaluate"].update(max_new_tokens=12, max_documents=0)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     _run(["dvc", "init", "--no-scm", "-q"], root)

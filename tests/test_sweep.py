@@ -59,7 +59,8 @@ def project(tmp_path_factory, tiny_model_dir) -> Path:
     params["model"].update(base=str(tiny_model_dir), dtype="float32", cpu_threads=1)
     params["data"]["funding"].update(synthetic_records=80)
     params["sft"].update(max_length=1024, logging_steps=1)
-    params["grpo"].update(num_generations=2, per_device_train_batch_size=4, max_completion_length=12)
+    params["grpo"].update(num_generations=2, per_device_train_batch_size=4, max_completion_length=12,
+                          skip_long_answers=False)  # a 12-token budget fits no answer
     params["evaluate"].update(max_new_tokens=12)
     params["sweep"].update(SWEEP_PARAMS)
     params["tracking"].update(tracking_uri=f"sqlite:///{root / 'mlflow.db'}", artifact_location=str(root / "mlartifacts"))

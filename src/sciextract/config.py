@@ -422,6 +422,12 @@ class GRPOSettings:
     epsilon_high: float = 0.28
     mask_truncated_completions: bool = True
     max_completion_length: int = 160
+    skip_long_answers: bool = False
+    """Leave out the `rl` prompts whose gold answer (the task's target and the end-of-sequence token) is longer than
+    `max_completion_length` tokens, counted and logged. Every right answer to such a prompt is cut off, so the group
+    teaches only answers that stop early, against the cut-off ones (which `mask_truncated_completions` keeps out of
+    the loss but not out of the advantages). Applies to the first `max_prompt_examples` prompts; not to the article
+    GRPO."""
     max_prompt_examples: int = 0
     """Use at most this many prompts of the `rl` split (0: all)."""
     max_steps: int = 20
