@@ -27,7 +27,7 @@ def timed_run(config, backend: str, steps: int) -> dict:
                                      "grpo.save_steps": 10**6, "grpo.logging_steps": 1}, source="bench flags")
     task = FundingTask()
     dataset, policy, tokenizer, _, _ = setup(task, config, Path("data/funding"), Path("models/base"),
-                                          Path("models/funding/sft"))
+                                             Path("models/funding/sft"))
     functions, weights = task.reward_functions(config)
     recorder = RewardRecorder(functions, weights, config.grpo.num_generations)
     with tempfile.TemporaryDirectory() as out:

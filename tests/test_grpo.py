@@ -205,6 +205,11 @@ def test_article_rewards_score_stage_two_of_each_rollout_answered_by_the_policy(
     assert model.training  # back in training mode after generating, as TRL expects
 
 
+def answer_tokens(task, tokenizer, record: dict) -> int:
+    """The gold answer's length as a rollout would reach it: the target and the end-of-sequence token."""
+    return len(tokenizer(task.target(record) + tokenizer.eos_token, add_special_tokens=False)["input_ids"])
+
+
 def test_prompts_whose_answer_passes_the_completion_budget_are_left_out(tiny_model_dir, tmp_path):
     """`grpo.skip_long_answers`: a record whose gold answer (target and end-of-sequence token) is longer than
     `max_completion_length` tokens is left out and counted; a budget no answer fits is an error naming the field."""
@@ -215,8 +220,7 @@ def test_prompts_whose_answer_passes_the_completion_budget_are_left_out(tiny_mod
     task, tokenizer = FundingTask(), load_tokenizer(str(tiny_model_dir))
     short = funding_records(3)
     long_record = {**short[0], "id": "long", "funders": short[0]["funders"] * 6}
-    length = {record["id"]: len(tokenizer(task.target(record) + tokenizer.eos_token, add_special_tokens=False)
-                                ["input_ids"]) for record in [*short, long_record]}
+    length = {record["id"]: answer_tokens(task, tokenizer, record) for record in [*short, long_record]}
     budget = max(length[record["id"]] for record in short)
     assert length["long"] > budget
     config = Config()
@@ -242,9 +246,8 @@ def test_skipped_prompts_are_not_replaced_from_beyond_max_prompt_examples(tiny_s
     records[1] = {**records[1], "funders": records[1]["funders"] * 6}
     write_jsonl(tmp_path / "rl.jsonl", records)
     config = Config()
-    config.grpo = GRPOSettings(max_prompt_examples=3, skip_long_answers=True, max_completion_length=max(
-        len(tokenizer(task.target(record) + tokenizer.eos_token, add_special_tokens=False)["input_ids"])
-        for record in records[2:]))
+    config.grpo = GRPOSettings(max_prompt_examples=3, skip_long_answers=True,
+                               max_completion_length=max(answer_tokens(task, tokenizer, r) for r in records[2:]))
     dataset, _, _, _, skipped = setup(task, config, tmp_path, base_dir, sft_dir)
     statements = [row["prompt"][-1]["content"] for row in dataset]
     assert skipped == 1 and len(statements) == 2
